@@ -1,0 +1,57 @@
+"""The component graph: names as kfp writes them, artifact inputs, and a dependency order."""
+
+import re
+from collections.abc import Mapping
+
+from ._errors import LauncherConfigError
+from .config import ComponentConf
+
+
+def kfp_name(name: str) -> str:
+    """The name kfp gives a component or pipeline in the spec (lowercase, [a-z0-9-])."""
+    return re.sub("-+", "-", re.sub("[^-0-9a-z]+", "-", name.lower())).strip("-")
+
+
+def input_artifact_names(comp: ComponentConf) -> dict[str, str]:
+    """{hydra key: input artifact name}; an input is named after the output it reads."""
+    used = set(comp.outputs)
+    names: dict[str, str] = {}
+    for key, source in comp.inputs.items():
+        base = source.split(".", 1)[-1]
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        names[key] = name
+    return names
+
+
+def upstream(comp: ComponentConf) -> list[str]:
+    """Components that must finish before this one: artifact producers, then `after`."""
+    producers = [source.split(".", 1)[0] for source in comp.inputs.values()]
+    return list(dict.fromkeys(producers + list(comp.after)))
+
+
+def component_order(components: Mapping[str, ComponentConf]) -> list[str]:
+    """Components in dependency order (config order among independent ones); refuses cycles."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            raise LauncherConfigError(
+                f"hydra.launcher.components has a dependency cycle: {cycle}. "
+                "Remove one of these edges (inputs or after)."
+            )
+        state[name] = "visiting"
+        for dep in upstream(components[name]):
+            visit(dep, [*path, name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in components:
+        visit(name, [])
+    return order

@@ -1,0 +1,26 @@
+"""Vertex AI label rules: keys and values of at most 63 lowercase letters, digits, '_' and '-';
+keys start with a letter."""
+
+import re
+
+MAX_LABEL_LENGTH = 63
+_INVALID = re.compile(r"[^a-z0-9_-]+")
+
+
+def sanitize_label(text: str) -> str:
+    """The label text Vertex accepts: lowercased, other characters turned into '-', cut to 63."""
+    return _INVALID.sub("-", text.lower())[:MAX_LABEL_LENGTH]
+
+
+def label_problem(key: str, value: str) -> str | None:
+    """Why a label cannot be made valid, or None."""
+    clean_key = sanitize_label(key)
+    if not clean_key or not clean_key[0].isalpha():
+        return f"label key {key!r} must start with a letter; rename it."
+    if len(key) > MAX_LABEL_LENGTH or len(str(value)) > MAX_LABEL_LENGTH:
+        return f"labels are at most {MAX_LABEL_LENGTH} characters; shorten {key!r}."
+    return None
+
+
+def sanitize_labels(labels: dict[str, str]) -> dict[str, str]:
+    return {sanitize_label(k): sanitize_label(str(v)) for k, v in labels.items()}

@@ -1,0 +1,111 @@
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class ResourcesConf:
+    # CPU limit of the task's machine, a Kubernetes quantity: "8", "0.5", "500m"
+    cpu: str | None = None
+    # memory limit, a number with K/M/G/T (or Ki/Mi/Gi/Ti) suffix: "32G", "512Mi"
+    memory: str | None = None
+    # accelerator, e.g. NVIDIA_TESLA_T4, NVIDIA_L4, NVIDIA_TESLA_A100, NVIDIA_H100_80GB
+    accelerator_type: str | None = None
+    # number of accelerators; defaults to 1 when accelerator_type is set
+    accelerator_count: int | None = None
+
+
+@dataclass
+class ComponentConf:
+    # container image URI (required in vertex mode; ignored in local mode)
+    image: str | None = None
+    # argv prefix, e.g. [python, -m, example_app.train]; empty: the image's entrypoint
+    command: list[str] = field(default_factory=list)
+    # the launched app: gets every job override and reports the return value
+    main: bool = False
+    # key prefixes of the job overrides passed to this component, e.g. [data]
+    overrides: list[str] = field(default_factory=list)
+    # fixed extra Hydra overrides
+    args: list[str] = field(default_factory=list)
+    # {hydra.key: other_component.output_name}: arg hydra.key=<input artifact path>
+    inputs: dict[str, str] = field(default_factory=dict)
+    # {output_name: hydra.key}: arg hydra.key=<output artifact path>
+    outputs: dict[str, str] = field(default_factory=dict)
+    # components that must finish before this one (beyond artifact edges)
+    after: list[str] = field(default_factory=list)
+    # machine spec of the task
+    resources: ResourcesConf = field(default_factory=ResourcesConf)
+    # retries of a failed task
+    retries: int = 0
+    # task caching; null follows hydra.launcher.enable_caching
+    caching: bool | None = None
+    # environment variables of the container
+    env: dict[str, str] = field(default_factory=dict)
+    # task name shown in the Vertex AI console; null: the component name
+    display_name: str | None = None
+
+
+@dataclass
+class LocalConf:
+    # subprocess: run the main component's command; inline: call the task function in-process
+    main: str = "subprocess"
+    # jobs of a sweep run at once
+    max_parallel_jobs: int = 1
+    # a component running longer than this many seconds fails its job; null: no limit
+    timeout_s: float | None = None
+
+
+@dataclass
+class VertexPipelineLauncherConf:
+    _target_: str = (
+        "hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher"
+        ".VertexPipelineLauncher"
+    )
+    # vertex: submit to Vertex AI; local: run here; compile: write the pipeline spec and stop
+    mode: str = "vertex"
+    # GCP project
+    project: str | None = "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
+    # GCP region
+    location: str = "us-central1"
+    # gs://bucket/prefix where pipeline artifacts go; required in vertex mode
+    pipeline_root: str | None = None
+    # pipeline name and job-id stem
+    pipeline_name: str = "${hydra.job.name}"
+    # service account the pipeline runs as
+    service_account: str | None = None
+    # VPC network to peer, projects/NUMBER/global/networks/NAME
+    network: str | None = None
+    # Cloud KMS key for the pipeline's resources
+    encryption_spec_key_name: str | None = None
+    # Vertex AI Experiments name: the sweep's runs are compared there
+    experiment: str | None = None
+    # labels added to the launcher's own (sweep id, job num, app)
+    labels: dict[str, str] = field(default_factory=dict)
+    # Vertex caching: a task with the same component and inputs reuses an earlier result
+    enable_caching: bool = True
+    # fast: stop scheduling tasks once one fails; slow: run all that can run
+    failure_policy: str = "fast"
+    # API endpoint, e.g. http://127.0.0.1:8080 for the emulator; null: the regional endpoint
+    api_endpoint: str | None = None
+    # block until the jobs finish and return their results; false: submit and exit
+    wait: bool = True
+    # seconds between status polls (one batched List call per poll)
+    poll_interval_s: float = 30.0
+    # parallel create calls
+    max_concurrent_submissions: int = 8
+    # Ctrl-C cancels what this sweep submitted
+    cancel_on_interrupt: bool = True
+    # main component gets the callback that reports the task function's return value
+    return_value: bool = True
+    # the pipeline's components by name
+    components: dict[str, ComponentConf] = field(default_factory=dict)
+    # local mode settings
+    local: LocalConf = field(default_factory=LocalConf)
+
+
+ConfigStore.instance().store(
+    group="hydra/launcher",
+    name="vertex_pipeline",
+    node=VertexPipelineLauncherConf,
+    provider="hydra_vertex_pipeline_launcher",
+)

@@ -1,0 +1,43 @@
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from hydra.core.utils import JobReturn
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
+
+log = logging.getLogger(__name__)
+
+
+class VertexPipelineLauncher(Launcher):
+    def __init__(self, **params: Any) -> None:
+        # the config is read in launch(), resolved against the whole Hydra config
+        self.params = params
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(
+        self,
+        *,
+        hydra_context: HydraContext,
+        task_function: TaskFunction,
+        config: DictConfig,
+    ) -> None:
+        self.config = config
+        self.hydra_context = hydra_context
+        self.task_function = task_function
+
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        # lazy import: kfp and google-cloud-* load only when a sweep is launched
+        from . import _core
+
+        assert self.config is not None
+        assert self.hydra_context is not None
+        assert self.task_function is not None
+        return _core.launch(
+            self.config, self.hydra_context, self.task_function, job_overrides, initial_job_idx
+        )
