@@ -72,7 +72,7 @@ def job_return_of(
         return plan.job_return(
             JobStatus.FAILED,
             PipelineJobFailed(
-                f"job #{plan.num} {result.state.lower()}: {result.error}. {failure_hint}"
+                f"job #{plan.num} {result.state.lower()}: {result.error}\n{failure_hint}"
             ),
         )
     main = result.tasks[plan.template.main_task]

@@ -1,0 +1,66 @@
+"""Run the launcher in this process on the local test app, as Hydra's sweepers call it."""
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.callbacks import Callbacks
+from hydra._internal.hydra import Hydra
+from hydra._internal.utils import create_config_search_path
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
+from hydra.core.utils import JobReturn
+from hydra.types import HydraContext, RunMode
+
+APP_DIR = Path(__file__).parent / "apps" / "local_app"
+
+
+def launch(
+    overrides: Sequence[str],
+    job_overrides: Sequence[Sequence[str]],
+    sweep_dir: Path,
+    task_function: Callable[[Any], Any] = lambda cfg: None,
+) -> Sequence[JobReturn]:
+    """Compose the app's multirun config with `overrides` and launch `job_overrides`."""
+    GlobalHydra.instance().clear()
+    hydra = Hydra.create_main_hydra2(
+        task_name="main", config_search_path=create_config_search_path(str(APP_DIR / "conf"))
+    )
+    cfg = hydra.compose_config(
+        "config",
+        [*overrides, f"hydra.sweep.dir={sweep_dir}"],
+        run_mode=RunMode.MULTIRUN,
+        with_log_configuration=False,
+    )
+    HydraConfig.instance().set_config(cfg)
+    context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+    launcher = Plugins.instance().instantiate_launcher(
+        hydra_context=context, task_function=task_function, config=cfg
+    )
+    return launcher.launch(job_overrides, initial_job_idx=0)
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Live processes whose argv contains `text` (every component gets its job dir in argv)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

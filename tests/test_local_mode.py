@@ -1,0 +1,133 @@
+"""mode=local: the compiled pipeline runs here and its results come back to Hydra."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.core.utils import JobStatus
+from local_launch import APP_DIR, alive, launch, processes_mentioning
+from omegaconf import DictConfig
+
+TWO_STEP = ["hydra/launcher=two_step"]
+
+
+@pytest.fixture(autouse=True)
+def in_app_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    # component commands are relative to the app dir, like a container's WORKDIR
+    monkeypatch.chdir(APP_DIR)
+
+
+def test_results_come_back_typed_with_logs(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    rets = launch(TWO_STEP, [["x=1", "data.n=5"], ["x=2.5", "data.n=5"]], tmp_path)
+    assert [r.status for r in rets] == [JobStatus.COMPLETED, JobStatus.COMPLETED]
+    assert [r.return_value for r in rets] == [6.0, 11.25]
+    assert all(isinstance(r.return_value, float) for r in rets)
+    assert rets[1].overrides == ["x=2.5", "data.n=5"]
+    assert isinstance(rets[1].cfg, DictConfig) and rets[1].cfg.x == 2.5
+    assert rets[1].hydra_cfg is not None and rets[1].hydra_cfg.hydra.job.num == 1
+    assert rets[1].task_name == "main"
+    job_dir = tmp_path / "1"
+    assert rets[1].working_dir == str(job_dir)
+    assert (job_dir / "prep.log").exists()
+    assert "Return value written" in (job_dir / "main.log").read_text()
+    assert (job_dir / "artifacts" / "prep" / "dataset" / "n.txt").read_text() == "5"
+    assert "[1/main] " in capfd.readouterr().out
+
+
+def test_failed_component_fails_only_its_job(tmp_path: Path) -> None:
+    rets = launch(TWO_STEP, [["behaviour=fail"], ["x=3"]], tmp_path)
+    assert rets[0].status == JobStatus.FAILED
+    message = str(rets[0]._return_value)
+    assert "task main failed" in message
+    assert "exited with status 3" in message
+    assert "something went wrong in main" in message
+    assert rets[1].status == JobStatus.COMPLETED and rets[1].return_value == 9.0
+    with pytest.raises(Exception, match="exited with status 3"):
+        _ = rets[0].return_value
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_killed_component(tmp_path: Path) -> None:
+    rets = launch(TWO_STEP, [["behaviour=kill"]], tmp_path)
+    assert rets[0].status == JobStatus.FAILED
+    assert "task main failed: was killed by signal 9" in str(rets[0]._return_value)
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_timeout_kills_component_and_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pids.json"
+    rets = launch(
+        [*TWO_STEP, "hydra.launcher.local.timeout_s=5"],
+        [["behaviour=hang", f"pid_file={pid_file}"], ["x=2"]],
+        tmp_path,
+    )
+    assert rets[0].status == JobStatus.FAILED
+    assert "timed out after 5 s" in str(rets[0]._return_value)
+    assert rets[1].return_value == 4.0
+    pids = json.loads(pid_file.read_text())
+    assert [p for p in pids if alive(p)] == []
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_failed_data_step_skips_main(tmp_path: Path) -> None:
+    rets = launch(TWO_STEP, [["data.n=not-a-number"]], tmp_path)
+    assert rets[0].status == JobStatus.FAILED
+    assert "task prep failed" in str(rets[0]._return_value)
+    assert "ValueError" in str(rets[0]._return_value)
+    assert (tmp_path / "0" / "prep.log").exists()
+    assert not (tmp_path / "0" / "main.log").exists()
+
+
+def test_inline_main_runs_in_this_process_with_artifact_inputs(tmp_path: Path) -> None:
+    def task(cfg: DictConfig) -> tuple[int, str]:
+        return os.getpid(), Path(cfg.data.dir, "n.txt").read_text()
+
+    rets = launch([*TWO_STEP, "hydra.launcher.local.main=inline"], [["data.n=7"]], tmp_path, task)
+    assert rets[0].return_value == (os.getpid(), "7")
+    assert rets[0].overrides == ["data.n=7"]
+
+
+def test_parallel_jobs_run_at_once(tmp_path: Path) -> None:
+    # each job's main waits (bounded) for the other's marker: run one at a time, both fail
+    rets = launch(
+        ["hydra/launcher=main_only", "hydra.launcher.local.max_parallel_jobs=2"],
+        [[f"+rendezvous={tmp_path}", f"+me={i}"] for i in range(2)],
+        tmp_path,
+    )
+    assert [r.status for r in rets] == [JobStatus.COMPLETED] * 2
+
+
+def test_ctrl_c_stops_every_child_and_exits_nonzero(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pids.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "main.py",
+            "-m",
+            *TWO_STEP,
+            "behaviour=hang",
+            f"pid_file={pid_file}",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[0/main] ready"):
+            break
+    else:
+        pytest.fail("the component never became ready")
+    proc.send_signal(signal.SIGINT)
+    proc.stdout.read()
+    assert proc.wait(timeout=60) != 0
+    pids = json.loads(pid_file.read_text())
+    assert [p for p in pids if alive(p)] == []
+    assert processes_mentioning(str(tmp_path)) == []
