@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 N_OVERRIDE_SETS = 200
 
 _text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00$"),
+    alphabet=st.characters(codec="utf-8", exclude_characters="\x00$"),
     max_size=12,
 )
 _scalars = st.one_of(
@@ -96,7 +96,7 @@ def test_main_component_composes_the_jobs_config(
     finally:
         os.chdir(cwd)
     assert len(rets) == N_OVERRIDE_SETS
-    for ret, overrides in zip(rets, job_overrides):
+    for ret, overrides in zip(rets, job_overrides, strict=True):
         assert ret.status == JobStatus.COMPLETED, (overrides, ret._return_value)
         composed = Path(ret.working_dir or "", "artifacts/main/hydra_output/composed.yaml")
         assert composed.read_text() == OmegaConf.to_yaml(ret.cfg), overrides
