@@ -6,12 +6,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from ._arg_table import arg_table
 from ._errors import LauncherConfigError
 from ._plan import JobPlan, plan_job, write_job_files
 from ._template import PipelineTemplate, compile_template, template_signatures
@@ -102,7 +104,10 @@ def launch(
         write_job_files(plan, spec_paths[plan.template.digest])
         log.info(f"\t#{plan.num} : {' '.join(filter_overrides(plan.overrides))} -> {plan.job_dir}")
     if conf.mode == "compile":
-        log.info(f"Compiled pipeline specs: {', '.join(str(p) for p in spec_paths.values())}")
+        for spec_path in spec_paths.values():
+            table = spec_path.with_name(f"{spec_path.stem}_args.md")
+            table.write_text(arg_table(yaml.safe_load(spec_path.read_text())))
+            log.info(f"Compiled {spec_path} (component args: {table})")
         return [plan.job_return(JobStatus.UNKNOWN, None) for plan in plans]
     if conf.mode == "local":
         from ._local import run_local
