@@ -1,5 +1,6 @@
-from hydra.errors import HydraException
+from hydra.errors import CompactHydraException
 
 
-class LauncherConfigError(HydraException):
-    """Bad launcher config or job overrides, found before anything is compiled, run or submitted."""
+class LauncherConfigError(CompactHydraException):
+    """Bad launcher config or job overrides, found before anything is compiled, run or submitted.
+    Hydra prints it as its message alone, without a stack trace."""

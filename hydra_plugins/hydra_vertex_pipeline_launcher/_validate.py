@@ -15,6 +15,8 @@ LOCAL_MAIN = ("subprocess", "inline")
 _CPU = re.compile(r"^([0-9]*[.])?[0-9]+m?$")
 _MEMORY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# env values are written into the compiled spec in clear text
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_KEY", re.I)
 _L = "hydra.launcher"
 
 
@@ -79,6 +81,11 @@ def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf)
     for env_name in comp.env:
         if not _ENV_NAME.match(env_name):
             yield f"{key}.env.{env_name}: not a variable name; use [A-Za-z_][A-Za-z0-9_]*."
+        elif _SECRET_NAME.search(env_name):
+            yield (
+                f"{key}.env.{env_name} looks like a secret, and env values are written into the "
+                "pipeline spec in clear text: read it at run time from Secret Manager instead."
+            )
     if conf.mode == "vertex" and not comp.image:
         yield f"{key}.image is required in vertex mode: set it to the container image URI."
     inline = comp.main and conf.local.main == "inline"
