@@ -1,28 +1,40 @@
-"""Hydra's own launcher test suites against vertex_pipeline in local mode."""
+"""Hydra's own launcher test suites against vertex_pipeline in local mode.
+
+The suites' task functions live in the test process, so the main component runs inline; the
+suites select launchers by name, so a one-component launcher config is registered for them.
+"""
 
 import pytest
+from hydra.core.config_store import ConfigStore
 from hydra.test_utils.launcher_common_tests import (
     BatchedSweeperTestSuite,
     IntegrationTestSuite,
     LauncherTestSuite,
 )
 
-# The suites' task functions live in the test process: the main component runs inline.
-LOCAL_INLINE = [
-    "hydra.launcher.mode=local",
-    "hydra.launcher.local.main=inline",
-    "+hydra.launcher.components.app={main:true}",
-]
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    LocalConf,
+    VertexPipelineLauncherConf,
+)
+
+ConfigStore.instance().store(
+    group="hydra/launcher",
+    name="vertex_pipeline_local_inline",
+    node=VertexPipelineLauncherConf(
+        mode="local", local=LocalConf(main="inline"), components={"app": ComponentConf(main=True)}
+    ),
+)
 
 
-@pytest.mark.parametrize("launcher_name, overrides", [("vertex_pipeline", LOCAL_INLINE)])
+@pytest.mark.parametrize("launcher_name, overrides", [("vertex_pipeline_local_inline", [])])
 class TestVertexPipelineLauncherLocal(LauncherTestSuite):
     pass
 
 
 @pytest.mark.parametrize(
     "launcher_name, overrides",
-    [("vertex_pipeline", [*LOCAL_INLINE, "hydra.sweeper.max_batch_size=2"])],
+    [("vertex_pipeline_local_inline", ["hydra.sweeper.max_batch_size=2"])],
 )
 class TestVertexPipelineLauncherLocalBatched(BatchedSweeperTestSuite):
     pass

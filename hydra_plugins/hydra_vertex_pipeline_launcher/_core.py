@@ -2,39 +2,21 @@
 
 import logging
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
 import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from ._arg_table import arg_table
-from ._errors import LauncherConfigError
 from ._plan import JobPlan, plan_job, write_job_files
 from ._template import PipelineTemplate, compile_template, template_signatures
 from ._validate import validate
-from .config import ComponentConf, VertexPipelineLauncherConf
+from .config import VertexPipelineLauncherConf
 
 log = logging.getLogger(__name__)
-
-
-def _component_conf(name: str, node: Any) -> ComponentConf:
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(ComponentConf), node)
-    except OmegaConfBaseException as e:
-        known = ", ".join(f.name for f in fields(ComponentConf))
-        raise LauncherConfigError(
-            f"hydra.launcher.components.{name}: {e.msg} (at {e.full_key}). "
-            f"A component has the keys {known}."
-        ) from e
-    comp = OmegaConf.to_object(merged)
-    assert isinstance(comp, ComponentConf)
-    return comp
 
 
 def launcher_conf(config: DictConfig) -> VertexPipelineLauncherConf:
@@ -43,7 +25,6 @@ def launcher_conf(config: DictConfig) -> VertexPipelineLauncherConf:
     merged = OmegaConf.merge(OmegaConf.structured(VertexPipelineLauncherConf), resolved)
     conf = OmegaConf.to_object(merged)
     assert isinstance(conf, VertexPipelineLauncherConf)
-    conf.components = {name: _component_conf(name, node) for name, node in conf.components.items()}
     return conf
 
 

@@ -1,5 +1,4 @@
 from dataclasses import dataclass, field
-from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
@@ -98,9 +97,8 @@ class VertexPipelineLauncherConf:
     cancel_on_interrupt: bool = True
     # main component gets the callback that reports the task function's return value
     return_value: bool = True
-    # the pipeline's components by name, each a ComponentConf (checked at launch, so that
-    # components can also be created from the command line: +hydra.launcher.components.x={...})
-    components: dict[str, Any] = field(default_factory=dict)
+    # the pipeline's components by name
+    components: dict[str, ComponentConf] = field(default_factory=dict)
     # local mode settings
     local: LocalConf = field(default_factory=LocalConf)
 
