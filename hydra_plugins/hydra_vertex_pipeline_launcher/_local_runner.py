@@ -137,16 +137,20 @@ def _interpreter(argv: list[str]) -> list[str]:
     return argv
 
 
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
 def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    """Stop the process and everything it started (its own session): TERM, then KILL."""
-    for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, None)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """Stop the process and everything it started (its own session): TERM, a grace period,
+    then KILL for whatever is left, also once the process itself has exited."""
+    if proc.poll() is None:
+        _signal_group(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=KILL_GRACE_S)
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _describe_resources(container: Mapping[str, Any]) -> str:
@@ -364,7 +368,7 @@ class LocalRunner:
 
     def _run_inline(self, args: list[str], result: TaskResult) -> None:
         assert self.inline_main is not None
-        result.state = "RUNNING"
+        result.state, result.error = "RUNNING", None
         try:
             result.inline_return = self.inline_main(args)
         except Exception as e:
@@ -380,7 +384,7 @@ class LocalRunner:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         prefix = f"[{self.label}/{result.task}] "
         tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-        result.state = "RUNNING"
+        result.state, result.error = "RUNNING", None
         with open(log_path, "a", encoding="utf-8") as log_file:
             with self._proc_lock:
                 if self._cancelled.is_set():
