@@ -53,6 +53,19 @@ def test_failed_component_fails_only_its_job(tmp_path: Path) -> None:
     assert processes_mentioning(str(tmp_path)) == []
 
 
+def test_retries_rerun_a_failed_component(tmp_path: Path) -> None:
+    marker = tmp_path / "attempted"
+    overrides = ["behaviour=flaky", f"pid_file={marker}"]
+    rets = launch(TWO_STEP, [overrides], tmp_path / "no_retry")
+    assert "first attempt fails" in str(rets[0]._return_value)
+    marker.unlink()
+    rets = launch(
+        [*TWO_STEP, "hydra.launcher.components.main.retries=1"], [overrides], tmp_path / "retry"
+    )
+    assert rets[0].status == JobStatus.COMPLETED and rets[0].return_value == 1.0
+    assert "first attempt fails" in (tmp_path / "retry" / "0" / "main.log").read_text()
+
+
 def test_killed_component(tmp_path: Path) -> None:
     rets = launch(TWO_STEP, [["behaviour=kill"]], tmp_path)
     assert rets[0].status == JobStatus.FAILED

@@ -41,6 +41,9 @@ def main(cfg: DictConfig) -> Any:
     if cfg.behaviour == "fail":
         print("something went wrong in main", file=sys.stderr)
         sys.exit(3)
+    if cfg.behaviour == "flaky" and not Path(cfg.pid_file).exists():
+        Path(cfg.pid_file).write_text("failed once")
+        sys.exit("first attempt fails")
     if cfg.behaviour == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
     if cfg.behaviour == "hang":
