@@ -34,10 +34,26 @@ def test_results_come_back_typed_with_logs(
     assert rets[1].task_name == "main"
     job_dir = tmp_path / "1"
     assert rets[1].working_dir == str(job_dir)
-    assert (job_dir / "prep.log").exists()
     assert "Return value written" in (job_dir / "main.log").read_text()
-    assert (job_dir / "artifacts" / "prep" / "dataset" / "n.txt").read_text() == "5"
+    # the data step ran once (job 0), job 1 reused it
+    assert (tmp_path / "0" / "prep.log").exists()
+    assert (tmp_path / "0" / "artifacts" / "prep" / "dataset" / "n.txt").read_text() == "5"
     assert "[1/main] " in capfd.readouterr().out
+
+
+def test_cached_data_step_runs_once_per_sweep(tmp_path: Path) -> None:
+    rets = launch(
+        TWO_STEP, [["x=1", "data.n=4"], ["x=2", "data.n=4"], ["x=3", "data.n=5"]], tmp_path
+    )
+    assert [r.return_value for r in rets] == [5.0, 8.0, 14.0]
+    assert [(tmp_path / str(i) / "prep.log").exists() for i in range(3)] == [True, False, True]
+    uncached = launch(
+        [*TWO_STEP, "hydra.launcher.enable_caching=false"],
+        [["x=1", "data.n=4"], ["x=2", "data.n=4"]],
+        tmp_path / "uncached",
+    )
+    assert [r.return_value for r in uncached] == [5.0, 8.0]
+    assert (tmp_path / "uncached" / "1" / "prep.log").exists()
 
 
 def test_failed_component_fails_only_its_job(tmp_path: Path) -> None:

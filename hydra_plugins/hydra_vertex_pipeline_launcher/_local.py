@@ -10,7 +10,7 @@ from hydra.core.utils import JobReturn, JobStatus, run_job
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
-from ._local_runner import LocalRunner, PipelineResult
+from ._local_runner import LocalRunner, MemoryTaskCache, PipelineResult
 from ._plan import JobPlan
 from ._template import RETURN_VALUE_OUTPUT
 from .config import VertexPipelineLauncherConf
@@ -85,6 +85,7 @@ def _run_job(
     conf: VertexPipelineLauncherConf,
     runners: dict[int, LocalRunner],
     inline: Callable[[list[str]], Any] | None,
+    cache: MemoryTaskCache,
 ) -> None:
     assert plan.template is not None
     runners[plan.num] = LocalRunner(
@@ -97,6 +98,7 @@ def _run_job(
         failure_policy=conf.failure_policy,
         inline_task=plan.template.main_task if inline else None,
         inline_main=inline,
+        cache=cache,
     )
 
 
@@ -113,13 +115,15 @@ def run_local(
     )
     inline_returns: dict[int, JobReturn] = {}
     runners: dict[int, LocalRunner] = {}
+    # tasks with caching on run once per sweep batch for the same inputs, as on Vertex
+    cache = MemoryTaskCache()
     for plan in plans:
         inline = (
             inline_main(plan, hydra_context, config, task_function, inline_returns)
             if conf.local.main == "inline"
             else None
         )
-        _run_job(plan, conf, runners, inline)
+        _run_job(plan, conf, runners, inline, cache)
 
     def execute(plan: JobPlan) -> JobReturn:
         result = runners[plan.num].run()

@@ -72,6 +72,22 @@ class TaskResult:
     inline_return: Any = None
 
 
+class MemoryTaskCache:
+    """Successful executions by cache key while this object lives; safe across threads."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, TaskResult] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str) -> TaskResult | None:
+        with self._lock:
+            return self._results.get(key)
+
+    def store(self, key: str, result: TaskResult) -> None:
+        with self._lock:
+            self._results.setdefault(key, result)
+
+
 @dataclass
 class PipelineResult:
     # SUCCEEDED, FAILED or CANCELLED
