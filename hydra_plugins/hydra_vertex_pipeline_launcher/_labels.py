@@ -17,8 +17,12 @@ def label_problem(key: str, value: str) -> str | None:
     clean_key = sanitize_label(key)
     if not clean_key or not clean_key[0].isalpha():
         return f"label key {key!r} must start with a letter; rename it."
-    if len(key) > MAX_LABEL_LENGTH or len(str(value)) > MAX_LABEL_LENGTH:
-        return f"labels are at most {MAX_LABEL_LENGTH} characters; shorten {key!r}."
+    for what, text in (("key", key), ("value", str(value))):
+        if len(text) > MAX_LABEL_LENGTH:
+            return (
+                f"the label {what} has {len(text)} characters and labels have at most "
+                f"{MAX_LABEL_LENGTH}; shorten it."
+            )
     return None
 
 

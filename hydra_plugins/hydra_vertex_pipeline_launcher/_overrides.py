@@ -71,7 +71,7 @@ def _readable_name(key_element: str) -> str:
     if not name:
         raise LauncherConfigError(
             f"Override key {key_element!r} cannot be mapped to a pipeline parameter name: "
-            "use a key made of letters, digits, '.', '/', '_' or '-'."
+            "rename the config key so that it contains a letter or a digit."
         )
     if name[0].isdigit() or keyword.iskeyword(name):
         name = f"p_{name}"

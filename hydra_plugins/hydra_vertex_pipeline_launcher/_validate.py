@@ -38,7 +38,8 @@ def _resources(key: str, res: ResourcesConf) -> Iterator[str]:
             f"{key}.accelerator_count={res.accelerator_count} has no accelerator_type: "
             f"set {key}.accelerator_type (e.g. NVIDIA_TESLA_T4) or drop the count."
         )
-    if res.accelerator_type is not None and (res.accelerator_count or 1) < 1:
+    count = res.accelerator_count
+    if res.accelerator_type is not None and count is not None and count < 1:
         yield (
             f"{key}.accelerator_count={res.accelerator_count} with accelerator_type="
             f"{res.accelerator_type}: set a count of 1 or more, or drop the accelerator_type."

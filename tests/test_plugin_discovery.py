@@ -1,0 +1,130 @@
+"""Hydra finds the launcher, shows its config, and its start-up scan stays light."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import yaml
+from conftest import APPS_DIR, RunApp, app_env
+from hydra.core.plugins import Plugins
+from hydra.plugins.launcher import Launcher
+
+from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher import (
+    VertexPipelineLauncher,
+)
+
+APP = APPS_DIR / "two_step" / "train.py"
+TARGET = (
+    "hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher.VertexPipelineLauncher"
+)
+
+
+def test_discovered_as_a_launcher() -> None:
+    # the scan loads plugin modules itself: compare by name, not identity
+    launchers = [f"{c.__module__}.{c.__qualname__}" for c in Plugins.instance().discover(Launcher)]
+    assert TARGET in launchers
+    assert issubclass(VertexPipelineLauncher, Launcher)
+
+
+def test_info_plugins_lists_it(run_app: RunApp) -> None:
+    proc = run_app(APP, "--info", "plugins")
+    assert proc.returncode == 0, proc.stderr
+    section = proc.stdout.split("Launcher:", 1)[1].split("Sweeper:", 1)[0]
+    assert "VertexPipelineLauncher" in section.split()
+
+
+def test_cfg_hydra_shows_the_launcher_config(run_app: RunApp) -> None:
+    proc = run_app(
+        APP, "--cfg", "hydra", "--package", "hydra.launcher", "hydra/launcher=vertex_pipeline"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# @package hydra.launcher")
+    launcher = yaml.safe_load(proc.stdout)
+    assert launcher["_target_"] == TARGET
+    assert launcher["mode"] == "vertex"
+    assert launcher["project"] == "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
+    assert launcher["pipeline_name"] == "${hydra.job.name}"
+    assert launcher["components"] == {}
+    assert launcher["local"] == {"main": "subprocess", "max_parallel_jobs": 1, "timeout_s": None}
+
+
+def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
+    """tests/apps/two_step/conf/hydra/launcher/two_step.yaml has vertex_pipeline in defaults."""
+    proc = run_app(
+        APP,
+        "--cfg",
+        "hydra",
+        "--package",
+        "hydra.launcher",
+        "hydra/launcher=two_step",
+        "hydra.launcher.components.train.resources.accelerator_count=2",
+        "hydra.launcher.components.data.resources.memory=8G",
+        "+hydra.launcher.labels.team=ml",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# @package hydra.launcher")
+    launcher = yaml.safe_load(proc.stdout)
+    assert launcher["_target_"] == TARGET
+    assert launcher["mode"] == "compile"  # from the user's yaml, over the plugin's default
+    assert launcher["location"] == "us-central1"  # from the plugin's config
+    train = launcher["components"]["train"]
+    assert train["resources"] == {
+        "cpu": "8",
+        "memory": "32Gi",
+        "accelerator_type": "NVIDIA_L4",
+        "accelerator_count": 2,
+    }
+    assert train["main"] is True and train["retries"] == 2
+    assert launcher["components"]["data"]["resources"]["memory"] == "8G"
+    assert launcher["labels"] == {"team": "ml"}
+
+
+def test_bad_type_on_the_command_line_is_refused(run_app: RunApp) -> None:
+    proc = run_app(
+        APP,
+        "--cfg",
+        "hydra",
+        "hydra/launcher=two_step",
+        "hydra.launcher.components.train.resources.accelerator_count=two",
+    )
+    assert proc.returncode == 1
+    assert "hydra.launcher.components.train.resources.accelerator_count" in proc.stderr
+
+
+SCAN = textwrap.dedent(
+    """
+    import json, sys
+    from hydra.core.plugins import Plugins
+    before = set(sys.modules)
+    Plugins.instance()
+    after = set(sys.modules)
+    print(json.dumps({"before": sorted(before), "after": sorted(after)}))
+    """
+)
+HEAVY = ("kfp", "google.cloud.", "google.api_core", "google.protobuf", "grpc", "torch", "numpy")
+
+
+def test_plugin_scan_imports_nothing_heavy() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", SCAN],
+        cwd=APPS_DIR,
+        env=app_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    modules = json.loads(proc.stdout)
+    before, after = set(modules["before"]), set(modules["after"])
+    # the scan did import the plugin ...
+    assert "hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher" in after
+    assert "hydra_plugins.hydra_vertex_pipeline_launcher.config" in after
+    # ... and nothing heavy with it (google.cloud itself may come from a .pth at start-up)
+    added = after - before
+    heavy = sorted(m for m in added if m == "google.cloud" or m.startswith(HEAVY) or m in HEAVY)
+    assert heavy == []
+    private = sorted(
+        m for m in added if m.startswith("hydra_plugins.hydra_vertex_pipeline_launcher._")
+    )
+    assert private in ([], ["hydra_plugins.hydra_vertex_pipeline_launcher._errors"]), private

@@ -1,0 +1,333 @@
+"""Bad launcher config fails the sweep before anything is compiled or written, naming key and fix.
+
+Every case runs a real Hydra multirun of the two-step app (tests/apps/two_step, compile mode) with
+the bad setting on the command line; a few also run end to end as `python train.py -m ...`.
+"""
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import APPS_DIR, app_env
+from kfp import compiler
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigError
+
+APP = APPS_DIR / "two_step" / "train.py"
+L = "hydra.launcher"
+C = f"{L}.components"
+VERTEX = [f"{L}.mode=vertex", f"{L}.project=my-project", f"{L}.pipeline_root=gs://bucket/runs"]
+LOCAL = [f"{L}.mode=local"]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    # command-line overrides after hydra/launcher=two_step and the sweep
+    overrides: Sequence[str]
+    # what the message must contain: the key, then the fix
+    key: str
+    fix: str
+    launcher: str = "two_step"
+
+
+CASES = [
+    Case("unknown-mode", [f"{L}.mode=cloud"], f"{L}.mode='cloud'", "one of vertex, local, compile"),
+    Case(
+        "no-components",
+        [f"{L}.mode=compile"],
+        f"{L}.components is empty",
+        f"{L}.components.app={{main:true,command:[python,-m,my_app]}}",
+        launcher="vertex_pipeline",
+    ),
+    Case(
+        "zero-main",
+        [f"{C}.train.main=false"],
+        f"{C}: exactly one component must have main=true (found: none)",
+        "it is the launched app",
+    ),
+    Case(
+        "two-mains",
+        [f"{C}.data.main=true"],
+        f"{C}: exactly one component must have main=true (found: data, train)",
+        "it is the launched app",
+    ),
+    Case(
+        "input-from-unknown-component",
+        [f"+{C}.train.inputs.model=nope.weights"],
+        f"{C}.train.inputs.model='nope.weights' names no other component",
+        "write <component>.<output> with one of data",
+    ),
+    Case(
+        "input-from-unknown-output",
+        [f"+{C}.train.inputs.model=data.weights"],
+        f"{C}.train.inputs.model='data.weights': component data has no output 'weights'",
+        f"add it to {C}.data.outputs",
+    ),
+    Case(
+        "after-unknown-component",
+        [f"{C}.train.after=[data,nope]"],
+        f"{C}.train.after names 'nope'",
+        "fix or remove it",
+    ),
+    Case(
+        "dependency-cycle",
+        [f"{C}.data.after=[train]"],
+        f"{C} has a dependency cycle: data -> train -> data",
+        "Remove one of these edges (inputs or after)",
+    ),
+    Case(
+        "key-bound-by-two-outputs",
+        [f"+{C}.data.outputs.copy=data.out_dir"],
+        f"{C}.data.outputs.copy binds 'data.out_dir', already bound by outputs.dataset",
+        "bind each key once",
+    ),
+    Case(
+        "key-bound-by-output-and-input",
+        [f"+{C}.train.outputs.model=data.dir"],
+        f"{C}.train.outputs.model binds 'data.dir', already bound by inputs.data.dir",
+        "bind each key once",
+    ),
+    Case(
+        "reserved-output-return-value",
+        [f"+{C}.train.outputs.return_value=model.out"],
+        f"{C}.train.outputs.return_value: 'return_value' is reserved",
+        "rename it",
+    ),
+    Case(
+        "reserved-output-hydra-output",
+        [f"+{C}.data.outputs.hydra_output=data.logs"],
+        f"{C}.data.outputs.hydra_output: 'hydra_output' is reserved",
+        "rename it",
+    ),
+    Case(
+        "cpu-with-unit-words",
+        [f"{C}.train.resources.cpu='8 cores'"],
+        f"{C}.train.resources.cpu='8 cores' is not a CPU quantity",
+        'write e.g. "8", "0.5" or "500m"',
+    ),
+    Case(
+        "memory-with-GB",
+        [f"{C}.train.resources.memory=32GB"],
+        f"{C}.train.resources.memory='32GB' is not a memory quantity",
+        'e.g. "32G"',
+    ),
+    Case(
+        "accelerator-count-without-type",
+        [f"{C}.data.resources.accelerator_count=1"],
+        f"{C}.data.resources.accelerator_count=1 has no accelerator_type",
+        f"set {C}.data.resources.accelerator_type (e.g. NVIDIA_TESLA_T4) or drop the count",
+    ),
+    Case(
+        "accelerator-count-0",
+        [f"{C}.train.resources.accelerator_count=0"],
+        f"{C}.train.resources.accelerator_count=0 with accelerator_type=NVIDIA_L4",
+        "set a count of 1 or more",
+    ),
+    Case(
+        "negative-retries",
+        [f"{C}.train.retries=-1"],
+        f"{C}.train.retries=-1",
+        "set 0 or more",
+    ),
+    Case(
+        "secret-looking-env",
+        [f"+{C}.train.env.API_TOKEN=abc"],
+        f"{C}.train.env.API_TOKEN looks like a secret",
+        "Secret Manager",
+    ),
+    Case(
+        "pipeline-root-not-gcs",
+        [*VERTEX, f"{L}.pipeline_root=/tmp/pipelines"],
+        f"{L}.pipeline_root='/tmp/pipelines'",
+        "needs a Cloud Storage URI, e.g. gs://my-bucket/pipelines",
+    ),
+    Case(
+        "pipeline-root-missing",
+        [*VERTEX, f"{L}.pipeline_root=null"],
+        f"{L}.pipeline_root=None",
+        "e.g. gs://my-bucket/pipelines",
+    ),
+    Case(
+        "image-missing-in-vertex-mode",
+        [*VERTEX, f"{C}.data.image=null"],
+        f"{C}.data.image is required in vertex mode",
+        "set it to the container image URI",
+    ),
+    Case(
+        "project-missing-in-vertex-mode",
+        [f"{L}.mode=vertex", f"{L}.pipeline_root=gs://bucket/runs"],
+        f"{L}.project is not set",
+        f"set {L}.project=my-project or the environment variable GOOGLE_CLOUD_PROJECT",
+    ),
+    Case(
+        "label-key-not-starting-with-a-letter",
+        [f"+{L}.labels._team=ml"],
+        f"{L}.labels._team: label key '_team' must start with a letter",
+        "rename it",
+    ),
+    Case(
+        "label-key-starting-with-a-digit",
+        [f"++{L}.labels={{1team:ml}}"],
+        f"{L}.labels.1team: label key '1team' must start with a letter",
+        "rename it",
+    ),
+    Case(
+        "label-key-too-long",
+        [f"+{L}.labels.{'k' * 64}=ml"],
+        f"{L}.labels.{'k' * 64}: the label key has 64 characters",
+        "shorten it",
+    ),
+    Case(
+        "label-value-too-long",
+        [f"+{L}.labels.team={'v' * 70}"],
+        f"{L}.labels.team: the label value has 70 characters",
+        "shorten it",
+    ),
+    Case(
+        "unknown-failure-policy",
+        [f"{L}.failure_policy=eventually"],
+        f"{L}.failure_policy='eventually' is unknown",
+        f"set {L}.failure_policy to one of fast, slow",
+    ),
+    Case(
+        "unknown-local-main",
+        [*LOCAL, f"{L}.local.main=thread"],
+        f"{L}.local.main='thread' is unknown",
+        "one of subprocess, inline",
+    ),
+    Case(
+        "inline-with-parallel-jobs",
+        [*LOCAL, f"{L}.local.main=inline", f"{L}.local.max_parallel_jobs=2"],
+        f"{L}.local.main=inline runs the task function in this process",
+        f"set {L}.local.max_parallel_jobs=1 or {L}.local.main=subprocess",
+    ),
+    Case(
+        "local-component-without-command",
+        [*LOCAL, f"{C}.data.command=[]"],
+        f"{C}.data.command is required in local mode",
+        "set it, e.g. [python, -m, my_app]",
+    ),
+    Case(
+        "override-key-without-letter-or-digit",
+        ["+_=1"],
+        "Override key '+_' cannot be mapped to a pipeline parameter name",
+        "rename the config key so that it contains a letter or a digit",
+    ),
+]
+
+
+def count_kfp_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every run of the kfp compiler (it still runs: this only counts)."""
+    calls: list[str] = []
+    real = compiler.Compiler.compile
+
+    def counting(self: compiler.Compiler, pipeline_func: Any, package_path: str) -> None:
+        calls.append(package_path)
+        real(self, pipeline_func=pipeline_func, package_path=package_path)
+
+    monkeypatch.setattr(compiler.Compiler, "compile", counting)
+    return calls
+
+
+def assert_nothing_written(sweep_dir: Path) -> None:
+    """Hydra's sweeper saves multirun.yaml before it launches; the launcher adds nothing."""
+    written = sorted(str(p.relative_to(sweep_dir)) for p in sweep_dir.rglob("*"))
+    assert written in ([], ["multirun.yaml"]), written
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_config_fails_before_anything_is_written(
+    case: Case, tmp_path: Path, hydra_sweep_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    calls = count_kfp_compiles(monkeypatch)
+    sweep_dir = tmp_path / "sweep"
+    with (
+        pytest.raises(LauncherConfigError) as error,
+        hydra_sweep_runner(
+            calling_file=str(APP),
+            calling_module=None,
+            task_function=lambda cfg: pytest.fail("a bad config must not run the task"),
+            config_path="conf",
+            config_name="config",
+            overrides=[f"hydra/launcher={case.launcher}", *case.overrides, "optim.lr=0.1"],
+            temp_dir=sweep_dir,
+        ),
+    ):
+        pass
+    message = str(error.value)
+    assert case.key in message
+    assert case.fix in message
+    assert calls == []
+    assert_nothing_written(sweep_dir)
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path, hydra_sweep_runner: Any) -> None:
+    with (
+        pytest.raises(LauncherConfigError) as error,
+        hydra_sweep_runner(
+            calling_file=str(APP),
+            calling_module=None,
+            task_function=None,
+            config_path="conf",
+            config_name="config",
+            overrides=[
+                "hydra/launcher=two_step",
+                f"{C}.train.resources.memory=32GB",
+                f"{C}.data.resources.cpu=lots",
+                f"{L}.failure_policy=eventually",
+            ],
+            temp_dir=tmp_path,
+        ),
+    ):
+        pass
+    lines = str(error.value).splitlines()
+    assert lines[0] == "Invalid launcher config; nothing was compiled, run or submitted:"
+    problems = [line for line in lines[1:] if line.startswith("  - ")]
+    assert len(problems) == 3
+
+
+END_TO_END = {
+    "memory": ([f"{C}.train.resources.memory=32GB"], f"{C}.train.resources.memory='32GB'"),
+    "cycle": ([f"{C}.data.after=[train]"], "dependency cycle: data -> train -> data"),
+    "project": (
+        [f"{L}.mode=vertex", f"{L}.pipeline_root=gs://bucket/runs"],
+        f"{L}.project is not set",
+    ),
+    "override-key": (["+_=1"], "Override key '+_' cannot be mapped"),
+}
+
+
+def test_end_to_end_a_bad_config_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    procs = {
+        name: subprocess.Popen(
+            [
+                sys.executable,
+                APP.name,
+                "-m",
+                "hydra/launcher=two_step",
+                *overrides,
+                "optim.lr=0.1,0.2",
+                f"hydra.sweep.dir={tmp_path / name}",
+            ],
+            cwd=APP.parent,
+            env=app_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (overrides, _) in END_TO_END.items()
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, out + err
+        assert END_TO_END[name][1] in err
+        # the error is a config error, printed compactly: no traceback
+        assert "Traceback" not in err
+        assert "Launching" not in out
+        assert_nothing_written(tmp_path / name)
