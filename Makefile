@@ -8,6 +8,9 @@ TORCH := torch==2.14.1 torchvision==0.29.1
 REGISTRY ?= us-docker.pkg.dev/$(GOOGLE_CLOUD_PROJECT)/mnist
 TAG ?= latest
 
+MNIST_DATA_IMAGE ?= $(REGISTRY)/data-prepare:$(TAG)
+MNIST_TRAIN_IMAGE ?= $(REGISTRY)/train:$(TAG)
+
 .PHONY: install test lint bench demo demo-offline images push
 
 $(STAMP): setup.py pyproject.toml
@@ -30,3 +33,20 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_local_overhead.py
+	$(BIN)/python -m benchmarks.example_app.bench_train_throughput --device cpu --images 10000 --threads 1
+
+# the MNIST pipeline, a 2-point lr sweep run locally (downloads MNIST with torchvision)
+demo: $(STAMP)
+	$(BIN)/python example_app/train.py -m hydra/launcher=mnist_pipeline hydra.launcher.mode=local optim.lr=0.01,0.003
+
+# the same offline, on scikit-learn's bundled digits
+demo-offline: $(STAMP)
+	$(BIN)/python example_app/train.py -m hydra/launcher=mnist_pipeline hydra.launcher.mode=local data.source=digits train.epochs=10 optim.lr=0.01,0.003
+
+images:
+	docker build -f example_app/docker/data_prepare.Dockerfile -t $(MNIST_DATA_IMAGE) .
+	docker build -f example_app/docker/train.Dockerfile -t $(MNIST_TRAIN_IMAGE) .
+
+push: images
+	docker push $(MNIST_DATA_IMAGE)
+	docker push $(MNIST_TRAIN_IMAGE)

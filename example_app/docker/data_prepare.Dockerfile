@@ -1,0 +1,25 @@
+# Image of the pipeline's data_prepare component: `python -m example_app.data_prepare ...`.
+# Build from the repository root (the build context):
+#   docker build -f example_app/docker/data_prepare.Dockerfile -t IMAGE .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# The example's dependencies first, so that code changes do not reinstall them. CPU wheels: this
+# step needs torchvision only to download MNIST, and scikit-learn for data.source=digits.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch>=2.2" "torchvision>=0.17" \
+    && pip install "scikit-learn>=1.3"
+
+# The launcher plugin (its Hydra callback and config schema), then the example apps.
+COPY setup.py pyproject.toml README.md ./
+COPY hydra_plugins ./hydra_plugins
+RUN pip install .
+COPY example_app ./example_app
+
+# /app is the working directory: `python -m example_app.data_prepare` imports example_app from it.
+CMD ["python", "-m", "example_app.data_prepare", "--help"]
