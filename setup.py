@@ -55,5 +55,9 @@ setup(
             "types-requests",
         ],
     },
+    entry_points={
+        "console_scripts": ["hydra-vertex-emulator = hydra_vertex_emulator.__main__:main"],
+        "pytest11": ["hydra_vertex_emulator = hydra_vertex_emulator.pytest_plugin"],
+    },
     include_package_data=True,
 )

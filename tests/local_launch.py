@@ -28,18 +28,21 @@ def launch(
     hydra = Hydra.create_main_hydra2(
         task_name="main", config_search_path=create_config_search_path(str(APP_DIR / "conf"))
     )
-    cfg = hydra.compose_config(
-        "config",
-        [*overrides, f"hydra.sweep.dir={sweep_dir}"],
-        run_mode=RunMode.MULTIRUN,
-        with_log_configuration=False,
-    )
-    HydraConfig.instance().set_config(cfg)
-    context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
-    launcher = Plugins.instance().instantiate_launcher(
-        hydra_context=context, task_function=task_function, config=cfg
-    )
-    return launcher.launch(job_overrides, initial_job_idx=0)
+    try:
+        cfg = hydra.compose_config(
+            "config",
+            [*overrides, f"hydra.sweep.dir={sweep_dir}"],
+            run_mode=RunMode.MULTIRUN,
+            with_log_configuration=False,
+        )
+        HydraConfig.instance().set_config(cfg)
+        context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+        launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=context, task_function=task_function, config=cfg
+        )
+        return launcher.launch(job_overrides, initial_job_idx=0)
+    finally:
+        GlobalHydra.instance().clear()
 
 
 def alive(pid: int) -> bool:

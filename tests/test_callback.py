@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPS_DIR, app_env
+from app_runner import APPS_DIR, app_env
 
 from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner, TaskResult
 from hydra_plugins.hydra_vertex_pipeline_launcher._template import (

@@ -14,7 +14,7 @@ from typing import Any
 import kfp.components
 import pytest
 import yaml
-from conftest import APPS_DIR, app_env
+from app_runner import APPS_DIR, app_env
 from google.protobuf import json_format
 from hydra._internal.callbacks import Callbacks
 from hydra._internal.hydra import Hydra
@@ -93,6 +93,7 @@ DATA_ARGS = [
     f"++data.n={param('data__n')}",
     "data.shuffle=false",
     "data.out_dir={{$.outputs.artifacts['dataset'].path}}",
+    "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
 ]
 
 
@@ -230,7 +231,7 @@ def test_inputs_outputs_and_return_value(cli: CliRun) -> None:
     spec = cli.spec
     comp_data, comp_train = spec["components"]["comp-data"], spec["components"]["comp-train"]
     assert sorted(comp_data["inputDefinitions"]["parameters"]) == ["data__n"]
-    assert list(comp_data["outputDefinitions"]["artifacts"]) == ["dataset"]
+    assert list(comp_data["outputDefinitions"]["artifacts"]) == ["dataset", "hydra_output"]
     assert "parameters" not in comp_data["outputDefinitions"]
     assert sorted(comp_train["inputDefinitions"]["parameters"]) == sorted(PARAMETERS0)
     assert list(comp_train["inputDefinitions"]["artifacts"]) == ["dataset"]
@@ -409,6 +410,7 @@ def test_one_template_per_set_of_override_keys(
         assert container(spec_of(tmp_path / str(n))[1], "data")["args"] == [
             "data.shuffle=false",
             "data.out_dir={{$.outputs.artifacts['dataset'].path}}",
+            "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
         ]
 
 
@@ -463,7 +465,7 @@ def test_component_overrides_follow_prefixes() -> None:
     )
     signatures = ("data.n=", "+data.x=", "~data", "db=", "db@backup=", "database=", "dataset=")
     spec = compile_template(conf, signatures).spec
-    data_args = container(spec, "data")["args"]
+    data_args = container(spec, "data")["args"][:-1]  # the last one is hydra.run.dir
     assert [a.split("=")[0] for a in data_args] == ["data.n", "+data.x", "~data", "db", "db@backup"]
     app_keys = [a.split("=")[0] for a in container(spec, "app")["args"][: len(signatures)]]
     assert app_keys == [s.rstrip("=") for s in signatures]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hydra.core.override_parser.types import Quote, QuotedString
 from hydra.core.utils import JobStatus
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from local_launch import APP_DIR, launch
 from omegaconf import OmegaConf
@@ -76,6 +76,8 @@ def override_sets(draw: st.DrawFn) -> list[str]:
 
 @settings(
     max_examples=1,
+    # one example is a whole sweep: shrinking it would rerun hundreds of jobs per step
+    phases=[Phase.explicit, Phase.generate],
     deadline=None,
     derandomize=bool(os.environ.get("CI")),
     suppress_health_check=list(HealthCheck),
@@ -89,7 +91,12 @@ def test_main_component_composes_the_jobs_config(
     os.chdir(APP_DIR)
     try:
         rets = launch(
-            ["hydra/launcher=main_only", "hydra.launcher.local.max_parallel_jobs=2"],
+            # each job's own main process must compose its config: no reuse of cached runs
+            [
+                "hydra/launcher=main_only",
+                "hydra.launcher.local.max_parallel_jobs=2",
+                "hydra.launcher.enable_caching=false",
+            ],
             job_overrides,
             sweep_dir,
         )

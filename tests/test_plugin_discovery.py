@@ -6,7 +6,7 @@ import sys
 import textwrap
 
 import yaml
-from conftest import APPS_DIR, RunApp, app_env
+from app_runner import APPS_DIR, RunApp, app_env
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPS_DIR, app_env
+from app_runner import APPS_DIR, app_env
 from kfp import compiler
 
 from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigError

@@ -203,7 +203,10 @@ class LocalRunner:
         inline_main: Callable[[list[str]], Any] | None = None,
         cache: TaskCache | None = None,
         on_update: Callable[[TaskResult], None] | None = None,
+        task_root: Callable[[str], Path] | None = None,
     ) -> None:
+        """`task_root(task)` is the folder of a task's outputs (default `artifact_root / task`);
+        the emulator lays them out as Vertex does, one folder per execution."""
         check_parameter_values(spec, parameter_values)
         self.spec = spec
         self.parameter_values = dict(parameter_values)
@@ -217,6 +220,7 @@ class LocalRunner:
         self.inline_main = inline_main
         self.cache = cache
         self.on_update = on_update
+        self.task_root = task_root
         self._cancelled = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
         self._proc_lock = threading.Lock()
@@ -326,7 +330,7 @@ class LocalRunner:
         component, container = self._executor(task)
         self._resolve_inputs(task, results, result)
         outputs = component.get("outputDefinitions", {})
-        task_root = self.artifact_root / name
+        task_root = self.artifact_root / name if self.task_root is None else self.task_root(name)
         result.output_artifacts = {n: task_root / n for n in outputs.get("artifacts", {})}
         param_paths = {n: task_root / n for n in outputs.get("parameters", {})}
         result.output_parameter_files = param_paths

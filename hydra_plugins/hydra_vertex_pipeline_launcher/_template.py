@@ -101,12 +101,12 @@ def _component_args(
     args += list(comp.args)
     args += [f"{key}={texts[input_names[key]]}" for key in comp.inputs]
     args += [f"{key}={texts[output]}" for output, key in comp.outputs.items()]
-    if comp.main:
-        args.append(f"hydra.run.dir={texts[HYDRA_OUTPUT_ARTIFACT]}")
-        if return_value:
-            prefix = f"++hydra.callbacks.{CALLBACK_NAME}"
-            args.append(f"{prefix}._target_={CALLBACK_TARGET}")
-            args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
+    # every component is a Hydra app: its output dir (logs, .hydra) is kept as an artifact
+    args.append(f"hydra.run.dir={texts[HYDRA_OUTPUT_ARTIFACT]}")
+    if comp.main and return_value:
+        prefix = f"++hydra.callbacks.{CALLBACK_NAME}"
+        args.append(f"{prefix}._target_={CALLBACK_TARGET}")
+        args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
     return args
 
 
@@ -137,10 +137,9 @@ def _build_component(
     signature: list[tuple[str, Any]] = [(p, str) for p in params]
     signature += [(n, dsl.Input[dsl.Artifact]) for n in input_names.values()]
     signature += [(n, dsl.Output[dsl.Artifact]) for n in comp.outputs]
-    if comp.main:
-        signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
-        if return_value:
-            signature.append((RETURN_VALUE_OUTPUT, dsl.OutputPath(str)))
+    signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
+    if comp.main and return_value:
+        signature.append((RETURN_VALUE_OUTPUT, dsl.OutputPath(str)))
 
     def build_args(texts: Mapping[str, str]) -> list[str]:
         return _component_args(comp, overrides, input_names, return_value, texts)

@@ -1,0 +1,115 @@
+"""Runs created jobs with the LocalRunner on a bounded pool of worker threads; a job waits in
+PIPELINE_STATE_PENDING until a worker takes it."""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner
+
+from .cache import ExecutionCache
+from .errors import failed_precondition
+from .gcs import GcsUploader, local_path
+from .job_run import Ids, JobRun
+from .store import TERMINAL_STATES, JobStore
+from .transitions import INTERNAL, finish_job, job_error, request_cancel, start_job
+
+log = logging.getLogger(__name__)
+
+
+class JobExecutor:
+    """The worker pool; `cancel` stops a job wherever it is (queued or running)."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        cache: ExecutionCache,
+        storage_dir: Path,
+        uploader: GcsUploader | None,
+        max_parallel_jobs: int,
+        echo: bool,
+    ) -> None:
+        self.store = store
+        self.cache = cache
+        self.storage_dir = storage_dir
+        self.uploader = uploader
+        self.echo = echo
+        self.ids = Ids()
+        self._pool = ThreadPoolExecutor(max_parallel_jobs, thread_name_prefix="vertex-job")
+        self._lock = threading.Lock()
+        self._runners: dict[str, LocalRunner] = {}
+
+    def submit(self, name: str) -> None:
+        self._pool.submit(self._run, name)
+
+    def cancel(self, name: str) -> None:
+        """Start cancelling (Vertex's cancel is asynchronous too); a finished job refuses."""
+        with self._lock:
+            state = self.store.get(name).state
+            if state in TERMINAL_STATES:
+                raise failed_precondition(
+                    f"Cannot cancel PipelineJob {name}: it is already in state {state}."
+                )
+            self.store.update(name, request_cancel)
+            runner = self._runners.get(name)
+        if runner is not None:
+            threading.Thread(target=runner.cancel, name=f"cancel {name}", daemon=True).start()
+
+    def shutdown(self) -> None:
+        """Cancel what runs, drop what waits, and wait for the workers."""
+        with self._lock:
+            runners = list(self._runners.values())
+        stoppers = [threading.Thread(target=r.cancel, daemon=True) for r in runners]
+        for stopper in stoppers:
+            stopper.start()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for stopper in stoppers:
+            stopper.join()
+
+    def _start(self, name: str) -> LocalRunner | None:
+        """The job's runner, registered and RUNNING; None if it was cancelled while queued."""
+        with self._lock:
+            record = self.store.get(name)
+            if record.state != "PIPELINE_STATE_PENDING":
+                return None
+            run = JobRun(record, self.store, self.ids, self.storage_dir, self.uploader)
+            runner = LocalRunner(
+                record.spec,
+                record.parameter_values,
+                job_dir=self.storage_dir / "_logs" / record.name,
+                artifact_root=local_path(self.storage_dir, run.run_uri),
+                label=record.job_id,
+                echo=self.echo,
+                failure_policy=record.failure_policy,
+                cache=self.cache.scoped(record.parent),
+                on_update=run.on_update,
+                task_root=run.task_root,
+            )
+            root_ids = self.ids.next(), self.ids.next()
+            self.store.update(name, lambda r: start_job(r, *root_ids))
+            self._runners[name] = runner
+            return runner
+
+    def _run(self, name: str) -> None:
+        try:
+            runner = self._start(name)
+        except Exception as e:
+            log.exception(f"Cannot start {name}")
+            failure = (INTERNAL, f"The emulator cannot start the job: {e}")
+            self.store.update(name, lambda r: finish_job(r, "FAILED", failure))
+            return
+        if runner is None:
+            return
+        log.info(f"{name}: running")
+        try:
+            result = runner.run()
+            outcome, error = result.state, job_error(result)
+        except Exception as e:
+            log.exception(f"{name}: the emulator failed to run the job")
+            outcome, error = "FAILED", (INTERNAL, f"The emulator failed to run the job: {e}")
+        finally:
+            with self._lock:
+                del self._runners[name]
+        self.store.update(name, lambda r: finish_job(r, outcome, error))
+        log.info(f"{name}: {outcome.lower()}")

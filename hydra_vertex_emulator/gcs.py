@@ -1,0 +1,70 @@
+"""gs:// URIs <-> the local storage folder, and copies of artifacts to a GCS emulator.
+
+`gs://bucket/a/b` lives at `<storage_dir>/bucket/a/b`: the folder Vertex mounts as /gcs/bucket/a/b.
+"""
+
+import logging
+import threading
+from pathlib import Path
+
+from google.api_core.exceptions import Conflict
+from google.auth.credentials import AnonymousCredentials
+from google.cloud.storage import Bucket, Client
+
+log = logging.getLogger(__name__)
+
+GS = "gs://"
+
+
+def local_path(storage_dir: Path, uri: str) -> Path:
+    """Where a gs:// URI lives on this machine."""
+    if not uri.startswith(GS) or not uri[len(GS) :].strip("/"):
+        raise ValueError(f"{uri!r} is not a gs://bucket/path URI")
+    return storage_dir.joinpath(*uri[len(GS) :].strip("/").split("/"))
+
+
+def gcs_uri(storage_dir: Path, path: Path) -> str:
+    """The gs:// URI of a path under the storage folder."""
+    return GS + path.relative_to(storage_dir).as_posix()
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, name = uri[len(GS) :].partition("/")
+    return bucket, name.strip("/")
+
+
+class GcsUploader:
+    """Copies output artifacts to a GCS (emulator) endpoint under their gs:// URIs."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self._client = Client(
+            project="hydra-vertex-emulator",
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            client_options={"api_endpoint": endpoint},
+        )
+        self._lock = threading.Lock()
+        self._buckets: set[str] = set()
+
+    def _ensure_bucket(self, name: str) -> Bucket:
+        with self._lock:
+            if name not in self._buckets:
+                if self._client.lookup_bucket(name) is None:
+                    try:
+                        self._client.create_bucket(name)
+                        log.info(f"Created bucket gs://{name} at {self.endpoint}")
+                    except Conflict:
+                        pass  # created meanwhile by another client of the endpoint
+                self._buckets.add(name)
+            return self._client.bucket(name)
+
+    def upload(self, uri: str, path: Path) -> int:
+        """Upload the file, or the folder's files recursively; returns the number of objects."""
+        bucket_name, prefix = _split(uri)
+        bucket = self._ensure_bucket(bucket_name)
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            relative = "" if file == path else file.relative_to(path).as_posix()
+            name = "/".join(part for part in (prefix, relative) if part)
+            bucket.blob(name).upload_from_filename(str(file))
+        return len(files)

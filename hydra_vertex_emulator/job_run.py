@@ -1,0 +1,151 @@
+"""One job's LocalRunner hooks: outputs where Vertex puts them, task results into the record.
+
+Outputs of task T live at `<pipeline root>/<project number>/<job id>/<T>_<execution id>/<output>`
+(locally, that gs:// URI's folder under the storage dir); with a GCS endpoint they are uploaded
+there once the task succeeds. A task appears in jobDetail.taskDetails once it is scheduled.
+"""
+
+import itertools
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import TaskResult
+
+from .gcs import GcsUploader, gcs_uri, local_path
+from .store import ArtifactRecord, JobRecord, JobStore
+from .transitions import TaskUpdate, apply_task_update
+
+log = logging.getLogger(__name__)
+
+# LocalRunner task state (and whether it was cached) -> PipelineTaskDetail and Execution states
+_TASK_STATES = {
+    ("RUNNING", False): ("RUNNING", "RUNNING"),
+    ("SUCCEEDED", False): ("SUCCEEDED", "COMPLETE"),
+    ("SUCCEEDED", True): ("SKIPPED", "CACHED"),
+    ("FAILED", False): ("FAILED", "FAILED"),
+    ("CANCELLED", False): ("CANCELLED", "CANCELLED"),
+}
+
+
+class Ids:
+    """Task, execution and artifact ids, unique in the server; one artifact id per URI."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+        self._artifacts: dict[str, int] = {}
+
+    def next(self) -> int:
+        with self._lock:
+            return next(self._counter)
+
+    def artifact(self, uri: str) -> int:
+        with self._lock:
+            if uri not in self._artifacts:
+                self._artifacts[uri] = next(self._counter)
+            return self._artifacts[uri]
+
+
+def _artifact_types(definitions: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    artifacts = definitions.get("artifacts", {})
+    return {
+        name: (
+            spec.get("artifactType", {}).get("schemaTitle", "system.Artifact"),
+            spec.get("artifactType", {}).get("schemaVersion", "0.0.1"),
+        )
+        for name, spec in artifacts.items()
+    }
+
+
+class JobRun:
+    """One job's LocalRunner hooks: Vertex's output layout, and task results into the record."""
+
+    def __init__(
+        self,
+        record: JobRecord,
+        store: JobStore,
+        ids: Ids,
+        storage_dir: Path,
+        uploader: GcsUploader | None,
+    ) -> None:
+        root = record.request["runtimeConfig"]["gcsOutputDirectory"].rstrip("/")
+        project_number = record.parent.split("/")[1]
+        self.name = record.name
+        self.spec = record.spec
+        self.run_uri = f"{root}/{project_number}/{record.job_id}"
+        self.store = store
+        self.ids = ids
+        self.storage_dir = storage_dir
+        self.uploader = uploader
+        self._execution_ids: dict[str, int] = {}
+        self._task_ids: dict[str, int] = {}
+
+    def task_root(self, key: str) -> Path:
+        """The LocalRunner's task_root hook: a new execution's folder."""
+        execution_id = self.ids.next()
+        self._execution_ids[key] = execution_id
+        return local_path(self.storage_dir, f"{self.run_uri}/{key}_{execution_id}")
+
+    def on_update(self, result: TaskResult) -> None:
+        """The LocalRunner's on_update hook; tasks that never started are not shown."""
+        states = _TASK_STATES.get((result.state, result.cached))
+        if result.start_time is None or states is None:
+            return
+        if result.state == "SUCCEEDED" and not result.cached:
+            self._upload(result)
+        update = self._task_update(result, *states)
+        self.store.update(self.name, lambda record: apply_task_update(record, update))
+
+    def _task_update(self, result: TaskResult, state: str, execution_state: str) -> TaskUpdate:
+        assert result.start_time is not None
+        task = self.spec["root"]["dag"]["tasks"][result.task]
+        component = self.spec["components"][task["componentRef"]["name"]]
+        if result.task not in self._task_ids:
+            self._task_ids[result.task] = self.ids.next()
+        return TaskUpdate(
+            key=result.task,
+            name=task.get("taskInfo", {}).get("name", result.task),
+            task_id=self._task_ids[result.task],
+            execution_id=self._execution_ids[result.task],
+            state=state,
+            execution_state=execution_state,
+            start_time=result.start_time,
+            end_time=result.end_time if state != "RUNNING" else None,
+            error="The task was cancelled." if state == "CANCELLED" else result.error,
+            input_parameters=result.input_parameters,
+            output_parameters=result.output_parameters if state != "RUNNING" else {},
+            inputs=self._artifacts(
+                result.input_artifacts, component.get("inputDefinitions", {}), result.start_time
+            ),
+            outputs=self._artifacts(
+                result.output_artifacts, component.get("outputDefinitions", {}), result.start_time
+            ),
+        )
+
+    def _artifacts(
+        self, paths: Mapping[str, Path], definitions: Mapping[str, Any], created: float
+    ) -> dict[str, ArtifactRecord]:
+        types = _artifact_types(definitions)
+        records = {}
+        for name, path in paths.items():
+            uri = gcs_uri(self.storage_dir, path)
+            title, version = types.get(name, ("system.Artifact", "0.0.1"))
+            records[name] = ArtifactRecord(self.ids.artifact(uri), uri, title, version, created)
+        return records
+
+    def _upload(self, result: TaskResult) -> None:
+        if self.uploader is None:
+            return
+        for path in result.output_artifacts.values():
+            if not path.exists():
+                continue
+            uri = gcs_uri(self.storage_dir, path)
+            try:
+                count = self.uploader.upload(uri, path)
+            except Exception:
+                log.exception(f"Uploading {uri} to {self.uploader.endpoint} failed")
+                continue
+            log.debug(f"Uploaded {count} objects to {uri}")

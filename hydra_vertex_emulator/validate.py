@@ -1,0 +1,220 @@
+"""What CreatePipelineJob checks before creating anything; each refusal is a 400."""
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import (
+    SpecError,
+    check_parameter_values,
+    task_order,
+)
+
+from .errors import invalid_argument
+from .names import JOB_ID
+from .resources import FAILURE_POLICIES
+
+# PipelineJob fields a client sets (the rest are output only and ignored, as Vertex does)
+INPUT_FIELDS = (
+    "displayName",
+    "pipelineSpec",
+    "labels",
+    "runtimeConfig",
+    "encryptionSpec",
+    "serviceAccount",
+    "network",
+    "reservedIpRanges",
+    "pscInterfaceConfig",
+    "templateUri",
+    "preflightValidations",
+)
+OUTPUT_FIELDS = (
+    "name",
+    "createTime",
+    "startTime",
+    "endTime",
+    "updateTime",
+    "state",
+    "jobDetail",
+    "error",
+    "templateMetadata",
+    "scheduleName",
+)
+RUNTIME_CONFIG_FIELDS = (
+    "parameters",
+    "gcsOutputDirectory",
+    "parameterValues",
+    "failurePolicy",
+    "inputArtifacts",
+    "defaultRuntime",
+)
+_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+_MAX_LABELS = 64
+_PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
+    "STRING": (str,),
+    "NUMBER_INTEGER": (int,),
+    "NUMBER_DOUBLE": (int, float),
+    "BOOLEAN": (bool,),
+    "LIST": (list,),
+    "STRUCT": (dict,),
+}
+# schema 2.0.0 runtimeConfig.parameters: Value messages
+_LEGACY_VALUE_KINDS = ("stringValue", "intValue", "doubleValue")
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+def _fields(message: Any, what: str, known: tuple[str, ...]) -> dict[str, Any]:
+    """The message's fields by camelCase name; an unknown one is refused as Vertex does."""
+    if not isinstance(message, Mapping):
+        raise invalid_argument(f"Invalid JSON payload received: {what} must be an object.")
+    fields = {_camel(k): v for k, v in message.items()}
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise invalid_argument(
+            f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at '{what}': "
+            "Cannot find field."
+        )
+    return fields
+
+
+def job_request(body: Any) -> dict[str, Any]:
+    """The client's input fields of the PipelineJob, camelCase, output-only fields dropped."""
+    fields = _fields(body, "pipeline_job", INPUT_FIELDS + OUTPUT_FIELDS)
+    request = {k: v for k, v in fields.items() if k in INPUT_FIELDS}
+    request["runtimeConfig"] = _fields(
+        request.get("runtimeConfig", {}), "pipeline_job.runtime_config", RUNTIME_CONFIG_FIELDS
+    )
+    return request
+
+
+def check_job_id(job_id: str) -> None:
+    if not JOB_ID.match(job_id):
+        raise invalid_argument(
+            f"pipelineJobId {job_id!r} is invalid: it must match {JOB_ID.pattern} "
+            "(lowercase letters, digits and hyphens, starting with a letter, at most 128)."
+        )
+
+
+def check_labels(labels: Any) -> None:
+    if not isinstance(labels, Mapping):
+        raise invalid_argument("labels must be a map of strings.")
+    if len(labels) > _MAX_LABELS:
+        raise invalid_argument(f"at most {_MAX_LABELS} labels are allowed.")
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key):
+            raise invalid_argument(
+                f"label key {key!r} is invalid: lowercase letters, digits, _ and -, starting "
+                "with a letter, at most 63 characters."
+            )
+        if not isinstance(value, str) or not _LABEL_VALUE.match(value):
+            raise invalid_argument(
+                f"label value {value!r} of {key!r} is invalid: lowercase letters, digits, _ "
+                "and -, at most 63 characters."
+            )
+
+
+def _object(holder: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = holder.get(key)
+    if not isinstance(value, Mapping):
+        raise invalid_argument(f"The pipeline spec is invalid: {where}.{key} is missing.")
+    return value
+
+
+def check_spec(spec: Any) -> None:
+    """A PipelineSpec whose DAG the emulator can run: container tasks of the root DAG."""
+    if not isinstance(spec, Mapping) or not spec:
+        raise invalid_argument("pipelineSpec is required and must be a PipelineSpec object.")
+    info = _object(spec, "pipelineInfo", "pipelineSpec")
+    if not isinstance(info.get("name"), str) or not info["name"]:
+        raise invalid_argument("The pipeline spec is invalid: pipelineInfo.name is missing.")
+    tasks = _object(_object(_object(spec, "root", "pipelineSpec"), "dag", "root"), "tasks", "dag")
+    components = _object(spec, "components", "pipelineSpec")
+    executors = _object(
+        _object(spec, "deploymentSpec", "pipelineSpec"), "executors", "deploymentSpec"
+    )
+    for name, task in tasks.items():
+        ref = task.get("componentRef", {}).get("name") if isinstance(task, Mapping) else None
+        component = components.get(ref) if isinstance(ref, str) else None
+        if not isinstance(component, Mapping):
+            raise invalid_argument(
+                f"The pipeline spec is invalid: task {name!r} names component {ref!r}, "
+                "which pipelineSpec.components lacks."
+            )
+        label = component.get("executorLabel")
+        if not isinstance(label, str):
+            raise invalid_argument(
+                f"Task {name!r}: component {ref!r} has no executorLabel; the emulator runs "
+                "container tasks of the root DAG only (no nested pipelines)."
+            )
+        executor = executors.get(label)
+        container = executor.get("container") if isinstance(executor, Mapping) else None
+        if not isinstance(container, Mapping) or not container.get("image"):
+            raise invalid_argument(
+                f"Task {name!r}: executor {label!r} is not a container with an image "
+                "(importers and other executors are not supported by the emulator)."
+            )
+    try:
+        task_order(spec)
+    except SpecError as e:
+        raise invalid_argument(f"The pipeline spec is invalid: {e}.") from e
+
+
+def _legacy_value(name: str, value: Any) -> Any:
+    if (
+        not isinstance(value, Mapping)
+        or len(value) != 1
+        or next(iter(value)) not in _LEGACY_VALUE_KINDS
+    ):
+        raise invalid_argument(f"runtimeConfig.parameters[{name!r}] is not a Value.")
+    return next(iter(value.values()))
+
+
+def parameter_values(spec: Mapping[str, Any], runtime_config: Mapping[str, Any]) -> dict[str, str]:
+    """The runtime parameters, type-checked against the spec, as component arg text."""
+    given: dict[str, Any] = dict(runtime_config.get("parameterValues", {}))
+    for name, value in runtime_config.get("parameters", {}).items():
+        given[name] = _legacy_value(name, value)
+    try:
+        check_parameter_values(spec, given)
+    except SpecError as e:
+        raise invalid_argument(f"{e}.") from e
+    declared = spec["root"].get("inputDefinitions", {}).get("parameters", {})
+    for name, value in given.items():
+        kind = declared[name].get("parameterType", "STRING")
+        accepted = _PARAMETER_TYPES.get(kind, (object,))
+        wrong_bool = isinstance(value, bool) and bool not in accepted
+        if not isinstance(value, accepted) or wrong_bool:
+            raise invalid_argument(
+                f"The value of pipeline parameter {name!r} must be a {kind}: got {value!r}."
+            )
+    return {n: v if isinstance(v, str) else json.dumps(v) for n, v in given.items()}
+
+
+def pipeline_root(runtime_config: Mapping[str, Any]) -> str:
+    root = runtime_config.get("gcsOutputDirectory")
+    if not isinstance(root, str) or not re.match(r"^gs://[a-z0-9][-a-z0-9_.]*(/|$)", root):
+        raise invalid_argument(
+            "runtimeConfig.gcsOutputDirectory must be a gs://bucket/path URI (the pipeline root)."
+        )
+    return root
+
+
+def failure_policy(runtime_config: dict[str, Any]) -> str:
+    """fast or slow; the runtimeConfig's policy is rewritten as its enum name."""
+    policy = runtime_config.get("failurePolicy", FAILURE_POLICIES[0])
+    if (
+        isinstance(policy, int)
+        and not isinstance(policy, bool)
+        and 0 <= policy < len(FAILURE_POLICIES)
+    ):
+        policy = FAILURE_POLICIES[policy]
+    if policy not in FAILURE_POLICIES:
+        raise invalid_argument(f"runtimeConfig.failurePolicy {policy!r} is not a failure policy.")
+    if "failurePolicy" in runtime_config:
+        runtime_config["failurePolicy"] = policy
+    return "fast" if policy == "PIPELINE_FAILURE_POLICY_FAIL_FAST" else "slow"

@@ -1,0 +1,50 @@
+"""A tiny pipeline component for the emulator tests. Its args are the Hydra overrides the
+launcher compiles (`key=value`); it acts on these keys:
+
+    counter=<file>       append a line (how many times the task really ran)
+    mode=fail|sleep      exit 3 | sleep until killed
+    in.<name>=<dir>      an input artifact: its data.txt is read
+    out.<name>=<dir>     an output artifact: data.txt is written (with data.n)
+    hydra.run.dir=<dir>  created, with a marker file
+    ...output_file=<f>   the return value callback's file: JSON {lr, inputs}
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+RETURN_VALUE_KEY = "hydra.callbacks.vertex_pipeline_return_value.output_file"
+
+
+def main(argv: list[str]) -> int:
+    args = dict(arg.lstrip("+~").split("=", 1) for arg in argv)
+    if "counter" in args:
+        with open(args["counter"], "a", encoding="utf-8") as counter:
+            counter.write("ran\n")
+    mode = args.get("mode", "ok")
+    if mode == "fail":
+        print("the component failed on purpose", file=sys.stderr)
+        return 3
+    if mode == "sleep":
+        time.sleep(600)
+    inputs = {
+        key[len("in.") :]: (Path(path) / "data.txt").read_text()
+        for key, path in args.items()
+        if key.startswith("in.")
+    }
+    for key, path in args.items():
+        if key.startswith("out."):
+            Path(path).mkdir(parents=True, exist_ok=True)
+            (Path(path) / "data.txt").write_text(f"n={args.get('data.n')}")
+    if "hydra.run.dir" in args:
+        Path(args["hydra.run.dir"]).mkdir(parents=True, exist_ok=True)
+        (Path(args["hydra.run.dir"]) / "main.log").write_text("done\n")
+    if RETURN_VALUE_KEY in args:
+        value = {"lr": args.get("optim.lr"), "inputs": inputs}
+        Path(args[RETURN_VALUE_KEY]).write_text(json.dumps(value))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

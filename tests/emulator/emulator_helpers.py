@@ -1,0 +1,115 @@
+"""Helpers of the emulator tests: pipelines compiled by the launcher's own compiler, and waiting
+by polling the API against a deadline."""
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.cloud import aiplatform
+from google.cloud.aiplatform_v1.types import PipelineState, PipelineTaskDetail
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._overrides import parse_job_overrides
+from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
+    PipelineTemplate,
+    compile_template,
+    template_signatures,
+)
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    VertexPipelineLauncherConf,
+)
+
+COMPONENT = Path(__file__).parent / "apps" / "component.py"
+PIPELINE_ROOT = "gs://emulated-bucket/pipelines"
+OVERRIDES = ("data.n=3", "optim.lr=0.1", "+mode=ok")
+DEADLINE_S = 30.0
+POLL_S = 0.05
+DONE = (
+    PipelineState.PIPELINE_STATE_SUCCEEDED,
+    PipelineState.PIPELINE_STATE_FAILED,
+    PipelineState.PIPELINE_STATE_CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A compiled two-step pipeline (prep -> train) and its spec file."""
+
+    template: PipelineTemplate
+    spec_path: Path
+
+    def parameters(self, overrides: Sequence[str] = OVERRIDES) -> dict[str, str]:
+        return self.template.parameter_values(parse_job_overrides(overrides))
+
+    def job(
+        self,
+        job_id: str,
+        overrides: Sequence[str] = OVERRIDES,
+        labels: dict[str, str] | None = None,
+        enable_caching: bool | None = None,
+    ) -> aiplatform.PipelineJob:
+        return aiplatform.PipelineJob(
+            display_name=f"display-{job_id}",
+            template_path=str(self.spec_path),
+            job_id=job_id,
+            pipeline_root=PIPELINE_ROOT,
+            parameter_values=self.parameters(overrides),
+            labels=labels,
+            enable_caching=enable_caching,
+        )
+
+
+def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
+    """prep gets data.* and writes the dataset; train (main) reads it and returns a value.
+    Each writes a line to <folder>/<task>.count per real run."""
+    python = ["python", str(COMPONENT)]
+    conf = VertexPipelineLauncherConf(
+        pipeline_name="emulated",
+        components={
+            "prep": ComponentConf(
+                command=python,
+                overrides=["data"],
+                outputs={"dataset": "out.dataset"},
+                args=[f"counter={folder / 'prep.count'}", f"mode={prep_mode}"],
+            ),
+            "train": ComponentConf(
+                command=python,
+                main=True,
+                inputs={"in.dataset": "prep.dataset"},
+                args=[f"counter={folder / 'train.count'}"],
+            ),
+        },
+    )
+    template = compile_template(conf, template_signatures(parse_job_overrides(OVERRIDES)))
+    spec_path = folder / "pipeline.yaml"
+    spec_path.write_text(template.spec_yaml)
+    return Pipeline(template, spec_path)
+
+
+def runs(folder: Path, task: str) -> int:
+    """How many times the task's component really ran."""
+    path = folder / f"{task}.count"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def poll(condition: Callable[[], bool], what: str, timeout: float = DEADLINE_S) -> None:
+    """Poll `condition` (an API read) until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(POLL_S)
+
+
+def wait_done(job: aiplatform.PipelineJob) -> PipelineState:
+    poll(lambda: job.state in DONE, f"{job.resource_name} to finish")
+    return PipelineState(job.state)
+
+
+def tasks_by_name(job: aiplatform.PipelineJob) -> dict[str, PipelineTaskDetail]:
+    return {task.task_name: task for task in job.task_details}
+
+
+def task_states(tasks: Iterable[PipelineTaskDetail]) -> dict[str, str]:
+    return {task.task_name: task.state.name for task in tasks}
