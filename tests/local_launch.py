@@ -22,11 +22,13 @@ def launch(
     job_overrides: Sequence[Sequence[str]],
     sweep_dir: Path,
     task_function: Callable[[Any], Any] = lambda cfg: None,
+    app: Path = APP_DIR / "main.py",
 ) -> Sequence[JobReturn]:
-    """Compose the app's multirun config with `overrides` and launch `job_overrides`."""
+    """Compose the app's multirun config with `overrides` and launch `job_overrides`, as a
+    sweeper would (the app's config is `conf/config.yaml` beside it)."""
     GlobalHydra.instance().clear()
     hydra = Hydra.create_main_hydra2(
-        task_name="main", config_search_path=create_config_search_path(str(APP_DIR / "conf"))
+        task_name=app.stem, config_search_path=create_config_search_path(str(app.parent / "conf"))
     )
     try:
         cfg = hydra.compose_config(

@@ -16,15 +16,9 @@ import pytest
 import yaml
 from app_runner import APPS_DIR, app_env
 from google.protobuf import json_format
-from hydra._internal.callbacks import Callbacks
-from hydra._internal.hydra import Hydra
-from hydra._internal.utils import create_config_search_path
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn, JobStatus
-from hydra.types import HydraContext, RunMode
 from kfp.pipeline_spec import pipeline_spec_pb2
+from local_launch import launch
 from omegaconf import OmegaConf
 
 from hydra_plugins.hydra_vertex_pipeline_launcher import _core
@@ -323,32 +317,6 @@ def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     return calls
 
 
-def launch_jobs(
-    overrides: Sequence[str], job_overrides: Sequence[Sequence[str]], sweep_dir: Path
-) -> Sequence[JobReturn]:
-    """Launch given jobs on the two-step app as a sweeper would, each with its own overrides."""
-    GlobalHydra.instance().clear()
-    try:
-        hydra = Hydra.create_main_hydra2(
-            task_name="train",
-            config_search_path=create_config_search_path(str(APP.parent / "conf")),
-        )
-        cfg = hydra.compose_config(
-            "config",
-            [*overrides, f"hydra.sweep.dir={sweep_dir}"],
-            run_mode=RunMode.MULTIRUN,
-            with_log_configuration=False,
-        )
-        HydraConfig.instance().set_config(cfg)
-        context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
-        launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=context, task_function=lambda cfg: None, config=cfg
-        )
-        return launcher.launch(job_overrides, initial_job_idx=0)
-    finally:
-        GlobalHydra.instance().clear()
-
-
 def spec_of(job_dir: Path) -> tuple[Path, dict[str, Any]]:
     parameters = json.loads((job_dir / "parameters.json").read_text())
     path = Path(parameters["pipeline_spec"])
@@ -367,7 +335,7 @@ def test_one_template_per_set_of_override_keys(
         ["optim.lr=0.4", "~optim.momentum=0.9"],
         ["optim.lr=0.5", "~optim.momentum", "+extra=2"],
     ]
-    returns = launch_jobs(["hydra/launcher=two_step"], jobs, tmp_path)
+    returns = launch(["hydra/launcher=two_step"], jobs, tmp_path, app=APP)
     assert [r.status for r in returns] == [JobStatus.UNKNOWN] * 5
     assert calls == [
         ("optim.lr=", "~optim.momentum"),
@@ -416,7 +384,7 @@ def test_one_template_per_set_of_override_keys(
 
 def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
     job = ["+a.b=1", "+a_b=2", "+a-b=3", "+A_B=4", "+dataset=5", "+return_value=6"]
-    launch_jobs(["hydra/launcher=two_step"], [job], tmp_path)
+    launch(["hydra/launcher=two_step"], [job], tmp_path, app=APP)
     _, spec = spec_of(tmp_path / "0")
     values = json.loads((tmp_path / "0" / "parameters.json").read_text())["parameter_values"]
     assert len(values) == 6
