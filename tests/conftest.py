@@ -3,11 +3,12 @@
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from app_runner import RunApp, app_env
+from hydra.version import VersionBase
 from hypothesis import settings
 
 # CI runs every property test with the same examples; locally they keep exploring.
@@ -33,3 +34,18 @@ def run_app() -> RunApp:
         )
 
     return run
+
+
+# Hydra's version base as a fresh process has it (conftest loads before any app is imported)
+DEFAULT_VERSION_BASE = VersionBase.instance().getbase()
+
+
+@pytest.fixture(autouse=True)
+def default_hydra_version_base() -> Iterator[None]:
+    """Each test starts with Hydra's default version base, as a fresh process would: it is
+    process-wide, and importing an app whose @hydra.main names one (the example apps, at
+    collection) sets it. Hydra's launcher suites rely on the default."""
+    base = VersionBase.instance().getbase()
+    VersionBase.instance().version_base = DEFAULT_VERSION_BASE  # setbase() refuses "unspecified"
+    yield
+    VersionBase.instance().version_base = base
