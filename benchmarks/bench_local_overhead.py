@@ -44,7 +44,7 @@ def run_components_directly(jobs: int, work: Path) -> float:
 def run_through_launcher(jobs: int, work: Path) -> float:
     start = time.perf_counter()
     rets = launch(
-        ["hydra/launcher=two_step"],
+        ["hydra/launcher=two_step", "hydra.launcher.enable_caching=false"],
         [[f"x={i}", "data.n=5"] for i in range(jobs)],
         work / "sweep",
     )
