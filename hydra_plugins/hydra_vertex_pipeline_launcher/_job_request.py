@@ -1,0 +1,148 @@
+"""JobRequest: what one job of the sweep asks Vertex AI for: its id, labels and PipelineJob.
+
+The PipelineJob message is built once per template (the spec parsed once into its Struct, the
+settings shared by every job) and copied per job, which fills in only its own fields.
+
+Job ids are `<pipeline>-<sweep id>-<job num>`, the sweep id a hash of the machine and the absolute
+sweep dir: the same job of the same sweep always has the same id, so a create retried after its
+answer was lost meets ALREADY_EXISTS instead of submitting the job twice.
+"""
+
+import hashlib
+import json
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.cloud.aiplatform_v1.types import EncryptionSpec, PipelineJob
+from google.cloud.aiplatform_v1.types.pipeline_failure_policy import PipelineFailurePolicy
+from hydra.core.utils import filter_overrides
+
+from ._labels import sanitize_labels
+from ._plan import JobPlan
+from ._template import PipelineTemplate
+from .config import VertexPipelineLauncherConf
+
+SWEEP_LABEL = "hydra-sweep-id"
+JOB_NUM_LABEL = "hydra-job-num"
+APP_LABEL = "hydra-app"
+# hash of what the job runs: a job id that exists already is only adopted if this matches
+DIGEST_LABEL = "hydra-job-digest"
+# the Vertex AI Experiments name (associating runs through the metadata service is not done)
+EXPERIMENT_LABEL = "hydra-experiment"
+MAX_JOB_ID_LENGTH = 128
+MAX_DISPLAY_NAME_LENGTH = 128
+FAILURE_POLICIES = {
+    "fast": PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_FAST,
+    "slow": PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_SLOW,
+}
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    plan: JobPlan
+    job_id: str
+    # the message sent to create the job
+    pipeline_job: PipelineJob
+    console_url: str
+
+    @property
+    def digest(self) -> str:
+        return str(self.pipeline_job.labels[DIGEST_LABEL])
+
+    @property
+    def description(self) -> str:
+        return overrides_text(self.plan)
+
+
+def overrides_text(plan: JobPlan) -> str:
+    return " ".join(filter_overrides(plan.overrides))
+
+
+def sweep_id(sweep_dir: Path) -> str:
+    """10 hex digits of sha256(host name, absolute sweep dir). Hydra gives each multirun its own
+    sweep dir, so sweeps get distinct ids, while every create of this sweep (retries, batches of
+    a batched sweeper, a relaunch in the same dir) names the same jobs. The host name keeps equal
+    paths on different machines (containers, CI runners) apart."""
+    text = f"{socket.gethostname()}:{sweep_dir.absolute()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def job_id(pipeline_name: str, sweep: str, num: int) -> str:
+    """A valid Vertex job id: [a-z][-a-z0-9]*, at most 128 characters; pipeline names are kfp
+    names already ([a-z0-9-])."""
+    stem = pipeline_name if pipeline_name[:1].isalpha() else f"job-{pipeline_name}"
+    suffix = f"-{sweep}-{num}"
+    return stem[: MAX_JOB_ID_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def console_url(project: str, location: str, job: str) -> str:
+    return (
+        f"https://console.cloud.google.com/vertex-ai/locations/{location}/pipelines/runs/"
+        f"{job}?project={project}"
+    )
+
+
+def job_digest(template: PipelineTemplate, parameter_values: dict[str, str], root: str) -> str:
+    identity = {"spec": template.digest, "parameters": parameter_values, "root": root}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def job_labels(
+    conf: VertexPipelineLauncherConf, sweep: str, plan: JobPlan, digest: str
+) -> dict[str, str]:
+    """The user's labels, then the launcher's (which win: tracking relies on them), sanitized."""
+    labels = dict(conf.labels)
+    if conf.experiment:
+        labels[EXPERIMENT_LABEL] = conf.experiment
+    labels |= {
+        SWEEP_LABEL: sweep,
+        JOB_NUM_LABEL: str(plan.num),
+        APP_LABEL: plan.task_name,
+        DIGEST_LABEL: digest,
+    }
+    return sanitize_labels(labels)
+
+
+def template_job(conf: VertexPipelineLauncherConf, template: PipelineTemplate) -> PipelineJob:
+    """The part of the PipelineJob shared by every job of the template."""
+    assert conf.pipeline_root is not None
+    job = PipelineJob(
+        pipeline_spec=template.spec,
+        runtime_config=PipelineJob.RuntimeConfig(
+            gcs_output_directory=conf.pipeline_root,
+            failure_policy=FAILURE_POLICIES[conf.failure_policy],
+        ),
+    )
+    if conf.service_account:
+        job.service_account = conf.service_account
+    if conf.network:
+        job.network = conf.network
+    if conf.encryption_spec_key_name:
+        job.encryption_spec = EncryptionSpec(kms_key_name=conf.encryption_spec_key_name)
+    return job
+
+
+def job_requests(
+    plans: Sequence[JobPlan], conf: VertexPipelineLauncherConf, sweep: str
+) -> list[JobRequest]:
+    assert conf.project is not None and conf.pipeline_root is not None
+    shared: dict[str, PipelineJob] = {}
+    requests = []
+    for plan in plans:
+        template = plan.template
+        assert template is not None
+        if template.digest not in shared:
+            shared[template.digest] = template_job(conf, template)
+        values = plan.parameter_values
+        job = PipelineJob(shared[template.digest])
+        job.runtime_config.parameter_values = values
+        digest = job_digest(template, values, conf.pipeline_root)
+        job.labels = job_labels(conf, sweep, plan, digest)
+        title = f"{template.pipeline_name} #{plan.num} {overrides_text(plan)}"
+        job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
+        jid = job_id(template.pipeline_name, sweep, plan.num)
+        url = console_url(conf.project, conf.location, jid)
+        requests.append(JobRequest(plan=plan, job_id=jid, pipeline_job=job, console_url=url))
+    return requests

@@ -1,0 +1,55 @@
+"""The JobReturn of a finished Vertex AI pipeline job, read from its task details.
+
+Vertex keeps a task's output parameters in its execution's metadata as `output:<name>`, and its
+output artifacts' URIs in `outputs[<name>].artifacts`.
+"""
+
+import json
+
+from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
+from hydra.core.utils import JobReturn, JobStatus
+
+from ._local import PipelineJobFailed
+from ._plan import JobPlan
+from ._template import HYDRA_OUTPUT_ARTIFACT, RETURN_VALUE_OUTPUT
+
+
+def task_detail(job: PipelineJob, task_name: str) -> PipelineTaskDetail | None:
+    for detail in job.job_detail.task_details:
+        if detail.task_name == task_name:
+            return detail
+    return None
+
+
+def hydra_output_uri(job: PipelineJob, main_task: str) -> str | None:
+    """gs:// URI of the main task's Hydra output dir."""
+    detail = task_detail(job, main_task)
+    if detail is None or HYDRA_OUTPUT_ARTIFACT not in detail.outputs:
+        return None
+    artifacts = detail.outputs[HYDRA_OUTPUT_ARTIFACT].artifacts
+    return str(artifacts[0].uri) if artifacts else None
+
+
+def failure_message(job: PipelineJob, console_url: str) -> str:
+    """The pipeline's error, each failed task's error, and where to look further."""
+    state = PipelineState(job.state).name.removeprefix("PIPELINE_STATE_").lower()
+    lines = [f"the pipeline job {state}: {job.error.message or 'no error message'}"]
+    for detail in job.job_detail.task_details:
+        if detail.state == PipelineTaskDetail.State.FAILED and detail.error.message:
+            lines.append(f"task {detail.task_name} failed: {detail.error.message}")
+    lines.append(f"Details and logs: {console_url}")
+    return "\n".join(lines)
+
+
+def vertex_job_return(
+    plan: JobPlan, job: PipelineJob, return_value: bool, console_url: str
+) -> JobReturn:
+    """COMPLETED with the main task's return value (JSON text) or FAILED with the reason."""
+    assert plan.template is not None
+    if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
+        message = f"job #{plan.num}: {failure_message(job, console_url)}"
+        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+    detail = task_detail(job, plan.template.main_task)
+    metadata = detail.execution.metadata if detail is not None else {}
+    text = metadata.get(f"output:{RETURN_VALUE_OUTPUT}") if return_value else None
+    return plan.job_return(JobStatus.COMPLETED, None if text is None else json.loads(text))

@@ -1,0 +1,252 @@
+"""mode=vertex against the Vertex AI Pipelines emulator and a Cloud Storage emulator, through the
+real google-cloud-aiplatform and google-cloud-storage clients; checks are made server-side."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.core.utils import JobStatus
+from vertex_checks import StartEmulator, emulator_jobs, emulator_tasks, wait_until
+from vertex_launch import APP_DIR, launch
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigError
+from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import SWEEP_LABEL, sweep_id
+from hydra_plugins.hydra_vertex_pipeline_launcher._manifest import MANIFEST_NAME
+from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
+from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (
+    VertexClient,
+    VertexCredentialsError,
+    pipeline_service,
+)
+from hydra_vertex_emulator.faults import FaultConfig
+
+pytestmark = pytest.mark.usefixtures("in_app_dir")
+
+TWO_STEP = ["hydra/launcher=emulator"]
+FAST = ["hydra/launcher=fast"]
+
+
+def endpoint(emulator_endpoint: str) -> str:
+    return f"hydra.launcher.api_endpoint={emulator_endpoint}"
+
+
+def test_sweep_returns_every_value_and_the_data_step_runs_once(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator(max_parallel_jobs=1)  # one at a time: later jobs hit the cache
+    jobs = [[f"x={x}"] for x in (1, 2, 3, 4)]
+    rets = launch(APP_DIR, [*TWO_STEP, endpoint(emulator.endpoint)], jobs, tmp_path)
+    assert [r.status for r in rets] == [JobStatus.COMPLETED] * 4
+    assert [r.return_value for r in rets] == [{"x": x, "value": x**2 + 10.0} for x in (1, 2, 3, 4)]
+    assert rets[2].working_dir == str(tmp_path / "2")
+    # the main task's Hydra output dir came back from Cloud Storage
+    output = tmp_path / "2" / "hydra_output"
+    assert "- x=3" in (output / ".hydra" / "overrides.yaml").read_text()
+    assert (output / "app.log").exists()
+    stats = emulator.stats()
+    assert sorted(stats["created"].values()) == [1, 1, 1, 1]
+    assert stats["requests"]["get"] == 4  # one read of the task details per finished job
+    # server-side: every job succeeded; the data task executed once, three times from the cache
+    listed = emulator_jobs(emulator, SWEEP_LABEL, sweep_id(tmp_path))
+    assert {j["state"] for j in listed} == {"PIPELINE_STATE_SUCCEEDED"}
+    data_states = sorted(
+        str(task["state"])
+        for job in listed
+        for task in emulator_tasks(emulator, job["name"])
+        if task["taskName"] == "data"
+    )
+    assert data_states == ["SKIPPED", "SKIPPED", "SKIPPED", "SUCCEEDED"]
+
+
+def test_a_failed_job_fails_alone_with_the_reason(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator()
+    jobs = [["behaviour=fail"], ["x=3"]]
+    rets = launch(APP_DIR, [*TWO_STEP, endpoint(emulator.endpoint)], jobs, tmp_path)
+    assert rets[0].status == JobStatus.FAILED
+    message = str(rets[0]._return_value)
+    assert "the pipeline job failed" in message
+    assert "task main failed: exited with status 3" in message
+    assert "something went wrong in main" in message
+    assert "https://console.cloud.google.com/vertex-ai/locations/us-central1/pipelines/runs/" in (
+        message
+    )
+    assert rets[1].status == JobStatus.COMPLETED
+    assert rets[1].return_value == {"x": 3, "value": 19.0}
+
+
+def test_faults_every_job_created_once_and_every_result_right(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    faults = FaultConfig(error_rate=0.3, error_codes=(429, 503), drop_first_creates=1, seed=7)
+    emulator = start_emulator(max_parallel_jobs=4, faults=faults)
+    jobs = [[f"x={x}"] for x in range(20)]
+    rets = launch(APP_DIR, [*FAST, endpoint(emulator.endpoint)], jobs, tmp_path)
+    assert [r.status for r in rets] == [JobStatus.COMPLETED] * 20
+    assert [r.return_value for r in rets] == [float(x**2) for x in range(20)]
+    stats = emulator.stats()
+    assert len(stats["created"]) == 20
+    assert set(stats["created"].values()) == {1}  # no job was created twice
+    assert stats["injected"]["dropped"] == 1
+    assert stats["injected"].get("429", 0) + stats["injected"].get("503", 0) > 10
+    assert stats["requests"]["create"] > 20  # retries happened
+
+
+def test_a_refused_create_fails_its_job_with_the_api_message(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator()
+    # with the launcher's own four, more than the 64 labels Vertex allows
+    labels = [f"+hydra.launcher.labels.label{i}=x" for i in range(61)]
+    rets = launch(
+        APP_DIR, [*FAST, endpoint(emulator.endpoint), *labels], [["x=1"], ["x=2"]], tmp_path
+    )
+    assert [r.status for r in rets] == [JobStatus.FAILED] * 2
+    assert "Vertex AI refused the job: " in str(rets[0]._return_value)
+    assert "at most 64 labels are allowed" in str(rets[0]._return_value)
+    stats = emulator.stats()
+    assert stats["requests"]["create"] == 2  # a 400 is not retried
+    assert stats["created"] == {}
+    assert stats["requests"]["list"] == 0  # nothing to wait for
+
+
+def test_wait_false_submits_writes_the_manifest_and_exits_0(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "app.py",
+            "-m",
+            *FAST,
+            endpoint(emulator.endpoint),
+            "hydra.launcher.wait=false",
+            f"hydra.sweep.dir={tmp_path}",
+            "x=1,2,3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not waiting for results (wait=false)" in result.stdout
+    lines = [json.loads(line) for line in (tmp_path / MANIFEST_NAME).read_text().splitlines()]
+    assert [(e["job_num"], e["overrides"]) for e in lines] == [
+        (0, ["x=1"]),
+        (1, ["x=2"]),
+        (2, ["x=3"]),
+    ]
+    assert lines[0]["job_id"] == f"fast-app-{sweep_id(tmp_path)}-0"
+    assert lines[0]["console_url"].endswith(f"/runs/{lines[0]['job_id']}?project=test-project")
+    assert emulator.stats()["requests"]["list"] == 0  # nothing waited for
+    assert len(emulator_jobs(emulator, SWEEP_LABEL, sweep_id(tmp_path))) == 3
+
+
+def test_wait_false_reports_no_result(start_emulator: StartEmulator, tmp_path: Path) -> None:
+    emulator = start_emulator()
+    overrides = [*FAST, endpoint(emulator.endpoint), "hydra.launcher.wait=false"]
+    rets = launch(APP_DIR, overrides, [["x=1"]], tmp_path)
+    assert rets[0].status == JobStatus.UNKNOWN
+    assert rets[0].return_value is None
+
+
+def test_relaunch_into_the_same_sweep_dir_adopts_the_jobs(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator()
+    overrides = [*FAST, endpoint(emulator.endpoint)]
+    first = launch(APP_DIR, overrides, [["x=1"], ["x=2"]], tmp_path)
+    again = launch(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path)
+    assert [r.return_value for r in first] == [1.0, 4.0]
+    assert again[0].status == JobStatus.COMPLETED and again[0].return_value == 1.0
+    assert again[1].status == JobStatus.FAILED
+    assert "exists already and runs something else" in str(again[1]._return_value)
+    assert set(emulator.stats()["created"].values()) == {1}
+    # cancelling a job that has ended (as an interrupt may, racing the job) is no error
+    client = VertexClient(
+        pipeline_service("us-central1", emulator.endpoint, 1),
+        "test-project",
+        "us-central1",
+        RetryPolicy(),
+    )
+    client.cancel(client.name_of(f"fast-app-{sweep_id(tmp_path)}-0"))
+    assert emulator.stats()["requests"]["cancel"] == 1
+
+
+def test_sigint_while_waiting_cancels_the_sweep(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator(max_parallel_jobs=2)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "app.py",
+            "-m",
+            *TWO_STEP,
+            endpoint(emulator.endpoint),
+            f"hydra.sweep.dir={tmp_path}",
+            "behaviour=hang",
+            "x=1,2,3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    sweep = sweep_id(tmp_path)
+
+    def running() -> bool:
+        states = [j["state"] for j in emulator_jobs(emulator, SWEEP_LABEL, sweep)]
+        return states.count("PIPELINE_STATE_RUNNING") == 2
+
+    for line in proc.stdout:
+        if "Waiting for 3 jobs" in line:
+            break
+    wait_until(running, "two jobs of the sweep running")
+    proc.send_signal(signal.SIGINT)
+    output = proc.stdout.read()
+    assert proc.wait(timeout=60) != 0
+    assert "Interrupted: cancelling 3 jobs of this sweep" in output
+    states = {j["state"] for j in emulator_jobs(emulator, SWEEP_LABEL, sweep)}
+    assert states <= {"PIPELINE_STATE_CANCELLING", "PIPELINE_STATE_CANCELLED"}
+    wait_until(
+        lambda: (
+            {j["state"] for j in emulator_jobs(emulator, SWEEP_LABEL, sweep)}
+            == {"PIPELINE_STATE_CANCELLED"}
+        ),
+        "every job of the sweep cancelled",
+    )
+    assert len((tmp_path / MANIFEST_NAME).read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "hydra.launcher.components.main.resources.memory=32GB",
+        "hydra.launcher.pipeline_root=/not/gcs",
+        "hydra.launcher.failure_policy=sometimes",
+    ],
+)
+def test_a_bad_config_sends_no_request(
+    start_emulator: StartEmulator, tmp_path: Path, bad: str
+) -> None:
+    emulator = start_emulator()
+    with pytest.raises(LauncherConfigError):
+        launch(APP_DIR, [*TWO_STEP, endpoint(emulator.endpoint), bad], [["x=1"]], tmp_path)
+    assert sum(emulator.stats()["requests"].values()) == 0
+    assert not os.path.exists(tmp_path / MANIFEST_NAME)
+
+
+def test_without_credentials_nothing_is_submitted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(VertexCredentialsError, match="gcloud auth application-default login"):
+        launch(APP_DIR, FAST, [["x=1"]], tmp_path)  # no api_endpoint: Vertex AI itself
+    assert not (tmp_path / MANIFEST_NAME).exists()

@@ -1,0 +1,141 @@
+"""What each job sends to Vertex AI: ids, labels, the PipelineJob message; and the retry backoff."""
+
+import io
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from google.cloud.aiplatform_v1.types import PipelineJob
+from google.cloud.aiplatform_v1.types.pipeline_failure_policy import PipelineFailurePolicy
+from hypothesis import given
+from hypothesis import strategies as st
+from vertex_launch import APP_DIR, plan_sweep
+
+from hydra_plugins.hydra_vertex_pipeline_launcher._graph import kfp_name
+from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import (
+    APP_LABEL,
+    DIGEST_LABEL,
+    EXPERIMENT_LABEL,
+    JOB_NUM_LABEL,
+    SWEEP_LABEL,
+    job_id,
+    job_requests,
+    sweep_id,
+)
+from hydra_plugins.hydra_vertex_pipeline_launcher._progress import SweepProgress, summary_table
+from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
+
+VERTEX_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
+
+
+@given(name=st.text(min_size=1, max_size=300), num=st.integers(min_value=0, max_value=10**6))
+def test_job_ids_are_valid_vertex_ids(name: str, num: int) -> None:
+    pipeline = kfp_name(name) or "p"
+    jid = job_id(pipeline, sweep_id(Path("/sweeps/a")), num)
+    assert VERTEX_JOB_ID.match(jid), jid
+    assert jid.endswith(f"-{num}")
+
+
+def test_sweep_id_is_deterministic_per_sweep_dir(tmp_path: Path) -> None:
+    assert sweep_id(tmp_path / "a") == sweep_id(tmp_path / "a")
+    assert sweep_id(tmp_path / "a") != sweep_id(tmp_path / "b")
+    assert re.fullmatch("[0-9a-f]{10}", sweep_id(tmp_path))
+
+
+def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None:
+    conf, plans = plan_sweep(
+        APP_DIR,
+        [
+            "hydra.launcher.api_endpoint=http://127.0.0.1:1",
+            "+hydra.launcher.labels.team=ML Research",
+            "+hydra.launcher.labels.hydra-job-num=mine",
+            "hydra.launcher.experiment=Sweeps_2024",
+            "hydra.launcher.failure_policy=slow",
+            "hydra.launcher.service_account=runner@p.iam.gserviceaccount.com",
+            "hydra.launcher.encryption_spec_key_name=projects/p/locations/l/keyRings/r/cryptoKeys/k",
+        ],
+        [["x=1", "data.n=2"], ["x=3", "data.n=2"]],
+        tmp_path,
+    )
+    requests = job_requests(plans, conf, "abc123")
+    first, second = (r.pipeline_job for r in requests)
+    assert [r.job_id for r in requests] == ["sweep-app-abc123-0", "sweep-app-abc123-1"]
+    assert first.pipeline_spec == second.pipeline_spec
+    assert first.pipeline_spec["pipelineInfo"]["name"] == "sweep-app"
+    values = [dict(j.runtime_config.parameter_values) for j in (first, second)]
+    assert values[0] != values[1] and sorted(values[0].values()) == ["1", "2"]
+    assert first.runtime_config.gcs_output_directory == "gs://test-bucket/pipeline-root"
+    assert first.runtime_config.failure_policy == (
+        PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_SLOW
+    )
+    assert first.service_account == "runner@p.iam.gserviceaccount.com"
+    assert first.encryption_spec.kms_key_name.endswith("cryptoKeys/k")
+    assert first.display_name == "sweep-app #0 x=1 data.n=2"
+    labels = dict(second.labels)
+    assert labels[SWEEP_LABEL] == "abc123"
+    assert labels[JOB_NUM_LABEL] == "1"  # the launcher's labels win
+    assert labels[APP_LABEL] == "app"
+    assert labels["team"] == "ml-research"
+    assert labels[EXPERIMENT_LABEL] == "sweeps_2024"
+    assert labels[DIGEST_LABEL] != dict(first.labels)[DIGEST_LABEL]
+    assert requests[0].console_url == (
+        "https://console.cloud.google.com/vertex-ai/locations/us-central1/pipelines/runs/"
+        "sweep-app-abc123-0?project=test-project"
+    )
+    # the same job again has the same digest: a relaunch into the same dir adopts it
+    again = job_requests(plans, conf, "abc123")
+    assert again[1].digest == requests[1].digest
+    assert PipelineJob.to_dict(again[0].pipeline_job) == PipelineJob.to_dict(first)
+
+
+@pytest.mark.parametrize("retry", range(8))
+def test_backoff_is_jittered_and_bounded(retry: int) -> None:
+    policy = RetryPolicy(initial_backoff_s=0.5, multiplier=2.0, max_backoff_s=4.0)
+    waits = [policy.backoff_s(retry) for _ in range(200)]
+    bound = min(4.0, 0.5 * 2**retry)
+    assert all(0.0 <= w <= bound for w in waits)
+    assert len(set(waits)) > 100
+
+
+def test_summary_table_aligns_columns() -> None:
+    table = summary_table([(0, "succeeded", "1.5", "a-0"), (10, "failed", "", "a-10")])
+    assert table.splitlines() == [
+        "#   state      value  job id",
+        "0   succeeded  1.5    a-0",
+        "10  failed            a-10",
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal() -> None:
+    terminal = Terminal()
+    progress = SweepProgress(terminal)
+    progress.update(["PIPELINE_STATE_RUNNING", "PIPELINE_STATE_PENDING"])
+    progress.update(["PIPELINE_STATE_RUNNING", "PIPELINE_STATE_SUCCEEDED"])
+    progress.close()
+    updates = terminal.getvalue().split("\r\033[K")
+    assert updates[1] == "2 jobs: 1 pending, 1 running [0:00]"
+    assert updates[2] == "2 jobs: 1 running, 1 succeeded [0:00]\n"
+
+
+def test_progress_logs_a_line_per_change_elsewhere(caplog: pytest.LogCaptureFixture) -> None:
+    stream = io.StringIO()
+    progress = SweepProgress(stream)
+    with caplog.at_level(logging.INFO):
+        for states in (
+            ["PIPELINE_STATE_RUNNING"],
+            ["PIPELINE_STATE_RUNNING"],
+            ["PIPELINE_STATE_FAILED"],
+        ):
+            progress.update(states)
+        progress.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        "1 jobs: 1 running [0:00]",
+        "1 jobs: 1 failed [0:00]",
+    ]
+    assert stream.getvalue() == ""
