@@ -41,6 +41,7 @@ setup(
         "kfp>=2.17.0,<2.18",
         "google-cloud-aiplatform>=1.60",
         "google-cloud-storage>=2.18",
+        "requests>=2.28",
     ],
     extras_require={
         "example": ["torch>=2.2", "torchvision>=0.17", "scikit-learn>=1.3"],

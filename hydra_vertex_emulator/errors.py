@@ -4,6 +4,7 @@ from typing import Any
 
 # the codes a fault can answer with, and their gRPC status names
 INJECTABLE = {
+    403: ("PERMISSION_DENIED", "Permission denied on the resource (injected by the emulator)."),
     429: ("RESOURCE_EXHAUSTED", "Quota exceeded (injected by the emulator)."),
     500: ("INTERNAL", "Internal error encountered (injected by the emulator)."),
     503: ("UNAVAILABLE", "The service is currently unavailable (injected by the emulator)."),

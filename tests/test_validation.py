@@ -177,6 +177,12 @@ CASES = [
         "rename it",
     ),
     Case(
+        "too-many-labels",
+        [f"++{L}.labels={{{','.join(f'l{i}:x' for i in range(60))}}}"],
+        f"{L}.labels has 60 labels; with the launcher's own a job may carry 59 more",
+        "remove 1",
+    ),
+    Case(
         "label-key-too-long",
         [f"+{L}.labels.{'k' * 64}=ml"],
         f"{L}.labels.{'k' * 64}: the label key has 64 characters",

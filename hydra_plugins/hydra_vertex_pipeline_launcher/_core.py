@@ -83,7 +83,10 @@ def launch(
     for plan in plans:
         assert plan.template is not None
         write_job_files(plan, spec_paths[plan.template.digest])
-        log.info(f"\t#{plan.num} : {' '.join(filter_overrides(plan.overrides))} -> {plan.job_dir}")
+        if conf.mode != "vertex":  # vertex mode logs each job with its job id once created
+            log.info(
+                f"\t#{plan.num} : {' '.join(filter_overrides(plan.overrides))} -> {plan.job_dir}"
+            )
     if conf.mode == "compile":
         for spec_path in spec_paths.values():
             table = spec_path.with_name(f"{spec_path.stem}_args.md")

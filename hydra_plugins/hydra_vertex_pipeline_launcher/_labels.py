@@ -4,6 +4,10 @@ keys start with a letter."""
 import re
 
 MAX_LABEL_LENGTH = 63
+# Vertex takes 64 labels a job; it adds a billing label, the launcher 4 (sweep id, job num, app,
+# job digest) and one more with an experiment
+MAX_LABELS = 64
+RESERVED_LABELS = 5
 _INVALID = re.compile(r"[^a-z0-9_-]+")
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from ._errors import LauncherConfigError
 from ._graph import component_order, kfp_name
-from ._labels import label_problem
+from ._labels import MAX_LABELS, RESERVED_LABELS, label_problem
 from ._template import RESERVED_NAMES
 from .config import ComponentConf, ResourcesConf, VertexPipelineLauncherConf
 
@@ -161,6 +161,12 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         found.append(f"{_L}.max_concurrent_submissions: set 1 or more.")
     if conf.poll_interval_s <= 0:
         found.append(f"{_L}.poll_interval_s={conf.poll_interval_s}: set a positive number.")
+    room = MAX_LABELS - RESERVED_LABELS - (1 if conf.experiment else 0)
+    if len(conf.labels) > room:
+        found.append(
+            f"{_L}.labels has {len(conf.labels)} labels; with the launcher's own a job may carry "
+            f"{room} more: remove {len(conf.labels) - room}."
+        )
     for label_key, label_value in conf.labels.items():
         problem = label_problem(label_key, label_value)
         if problem:

@@ -71,4 +71,4 @@ def test_bad_settings_are_usage_errors() -> None:
         [*command, "--error-codes", "418"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert "error_codes must be some of [429, 500, 503, 504]" in done.stderr
+    assert "error_codes must be some of [403, 429, 500, 503, 504]" in done.stderr

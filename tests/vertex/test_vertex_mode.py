@@ -100,17 +100,15 @@ def test_faults_every_job_created_once_and_every_result_right(
 def test_a_refused_create_fails_its_job_with_the_api_message(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
-    emulator = start_emulator()
-    # with the launcher's own four, more than the 64 labels Vertex allows
-    labels = [f"+hydra.launcher.labels.label{i}=x" for i in range(61)]
-    rets = launch(
-        APP_DIR, [*FAST, endpoint(emulator.endpoint), *labels], [["x=1"], ["x=2"]], tmp_path
-    )
+    # every create is answered 403 PERMISSION_DENIED, which no retry can mend
+    faults = FaultConfig(error_rate=1.0, error_codes=(403,), error_kinds=("create",))
+    emulator = start_emulator(faults=faults)
+    rets = launch(APP_DIR, [*FAST, endpoint(emulator.endpoint)], [["x=1"], ["x=2"]], tmp_path)
     assert [r.status for r in rets] == [JobStatus.FAILED] * 2
     assert "Vertex AI refused the job: " in str(rets[0]._return_value)
-    assert "at most 64 labels are allowed" in str(rets[0]._return_value)
+    assert "Permission denied" in str(rets[0]._return_value)
     stats = emulator.stats()
-    assert stats["requests"]["create"] == 2  # a 400 is not retried
+    assert stats["requests"]["create"] == 2  # a 403 is not retried
     assert stats["created"] == {}
     assert stats["requests"]["list"] == 0  # nothing to wait for
 
