@@ -22,7 +22,7 @@ from gcp_storage_emulator.server import create_server
 from hydra.core.utils import JobStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "vertex"))
+sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 

@@ -41,7 +41,7 @@ from hydra.core.utils import JobStatus
 from kfp import compiler, dsl
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "vertex"))
+sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
 from vertex_launch import APP_DIR, plan_jobs_of  # noqa: E402
 

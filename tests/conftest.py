@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_runner import RunApp, app_env
+from hydra.core.global_hydra import GlobalHydra
 from hydra.version import VersionBase
 from hypothesis import settings
 
@@ -49,3 +50,4 @@ def default_hydra_version_base() -> Iterator[None]:
     VersionBase.instance().version_base = DEFAULT_VERSION_BASE  # setbase() refuses "unspecified"
     yield
     VersionBase.instance().version_base = base
+    GlobalHydra.instance().clear()  # tests that compose in-process leave Hydra initialized

@@ -13,8 +13,28 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, RunMode
+from omegaconf import DictConfig
 
 APP_DIR = Path(__file__).parent / "apps" / "local_app"
+
+
+def compose(
+    overrides: Sequence[str], sweep_dir: Path, app: Path = APP_DIR / "main.py"
+) -> tuple[DictConfig, HydraContext]:
+    """The app's multirun config with `overrides` (its config is `conf/config.yaml` beside it),
+    set as Hydra's current config, and the context a launcher is set up with."""
+    GlobalHydra.instance().clear()
+    hydra = Hydra.create_main_hydra2(
+        task_name=app.stem, config_search_path=create_config_search_path(str(app.parent / "conf"))
+    )
+    cfg = hydra.compose_config(
+        "config",
+        [*overrides, f"hydra.sweep.dir={sweep_dir}"],
+        run_mode=RunMode.MULTIRUN,
+        with_log_configuration=False,
+    )
+    HydraConfig.instance().set_config(cfg)
+    return cfg, HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
 
 
 def launch(
@@ -24,21 +44,9 @@ def launch(
     task_function: Callable[[Any], Any] = lambda cfg: None,
     app: Path = APP_DIR / "main.py",
 ) -> Sequence[JobReturn]:
-    """Compose the app's multirun config with `overrides` and launch `job_overrides`, as a
-    sweeper would (the app's config is `conf/config.yaml` beside it)."""
-    GlobalHydra.instance().clear()
-    hydra = Hydra.create_main_hydra2(
-        task_name=app.stem, config_search_path=create_config_search_path(str(app.parent / "conf"))
-    )
+    """Launch `job_overrides` on the app composed with `overrides`, as a sweeper would."""
     try:
-        cfg = hydra.compose_config(
-            "config",
-            [*overrides, f"hydra.sweep.dir={sweep_dir}"],
-            run_mode=RunMode.MULTIRUN,
-            with_log_configuration=False,
-        )
-        HydraConfig.instance().set_config(cfg)
-        context = HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+        cfg, context = compose(overrides, sweep_dir, app)
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=context, task_function=task_function, config=cfg
         )

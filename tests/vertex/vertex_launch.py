@@ -4,14 +4,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.callbacks import Callbacks
-from hydra._internal.hydra import Hydra
-from hydra._internal.utils import create_config_search_path
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn
-from hydra.types import HydraContext, RunMode
+from hydra.types import HydraContext
+from local_launch import compose as compose_app
+from local_launch import launch as launch_app
 from omegaconf import DictConfig
 
 from hydra_plugins.hydra_vertex_pipeline_launcher._core import (
@@ -29,18 +25,10 @@ LAUNCHER = "hydra/launcher=emulator"
 def compose(
     app_dir: Path, overrides: Sequence[str], sweep_dir: Path
 ) -> tuple[DictConfig, HydraContext]:
-    GlobalHydra.instance().clear()
-    hydra = Hydra.create_main_hydra2(
-        task_name="app", config_search_path=create_config_search_path(str(app_dir / "conf"))
-    )
-    cfg = hydra.compose_config(
-        "config",
-        [LAUNCHER, *overrides, f"hydra.sweep.dir={sweep_dir}"],
-        run_mode=RunMode.MULTIRUN,
-        with_log_configuration=False,
-    )
-    HydraConfig.instance().set_config(cfg)
-    return cfg, HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+    cfg: DictConfig
+    context: HydraContext
+    cfg, context = compose_app([LAUNCHER, *overrides], sweep_dir, app_dir / "app.py")
+    return cfg, context
 
 
 def plan_jobs_of(
@@ -77,8 +65,7 @@ def launch(
     task_function: Callable[[Any], Any] = lambda cfg: None,
 ) -> Sequence[JobReturn]:
     """Launch `job_overrides` as Hydra's sweepers do."""
-    cfg, context = compose(app_dir, overrides, sweep_dir)
-    launcher = Plugins.instance().instantiate_launcher(
-        hydra_context=context, task_function=task_function, config=cfg
+    returns: Sequence[JobReturn] = launch_app(
+        [LAUNCHER, *overrides], job_overrides, sweep_dir, task_function, app_dir / "app.py"
     )
-    return launcher.launch(job_overrides, initial_job_idx=0)
+    return returns
