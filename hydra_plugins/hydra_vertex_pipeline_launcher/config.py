@@ -92,7 +92,7 @@ class VertexPipelineLauncherConf:
     # seconds between status polls (one batched List call per poll)
     poll_interval_s: float = 30.0
     # parallel create calls
-    max_concurrent_submissions: int = 8
+    max_concurrent_submissions: int = 16
     # Ctrl-C cancels what this sweep submitted
     cancel_on_interrupt: bool = True
     # main component gets the callback that reports the task function's return value
