@@ -14,9 +14,10 @@ from ._plan import JobPlan
 from ._template import HYDRA_OUTPUT_ARTIFACT, RETURN_VALUE_OUTPUT
 
 
-def task_detail(job: PipelineJob, task_name: str) -> PipelineTaskDetail | None:
+def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
+    """The task by its DAG key: taskUniqueName of a root task (taskName may be its display name)."""
     for detail in job.job_detail.task_details:
-        if detail.task_name == task_name:
+        if dag_task in (detail.task_unique_name, detail.task_name):
             return detail
     return None
 
@@ -49,7 +50,15 @@ def vertex_job_return(
     if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
         message = f"job #{plan.num}: {failure_message(job, console_url)}"
         return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+    if not return_value:
+        return plan.job_return(JobStatus.COMPLETED, None)
     detail = task_detail(job, plan.template.main_task)
-    metadata = detail.execution.metadata if detail is not None else {}
-    text = metadata.get(f"output:{RETURN_VALUE_OUTPUT}") if return_value else None
-    return plan.job_return(JobStatus.COMPLETED, None if text is None else json.loads(text))
+    key = f"output:{RETURN_VALUE_OUTPUT}"
+    text = None if detail is None else detail.execution.metadata.get(key)
+    if text is None:
+        message = (
+            f"job #{plan.num} succeeded, but its main task {plan.template.main_task} reported no "
+            f"return value (output parameter {RETURN_VALUE_OUTPUT}). Details: {console_url}"
+        )
+        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+    return plan.job_return(JobStatus.COMPLETED, json.loads(text))

@@ -113,6 +113,19 @@ def test_a_refused_create_fails_its_job_with_the_api_message(
     assert stats["requests"]["list"] == 0  # nothing to wait for
 
 
+def test_return_value_found_when_the_main_task_has_a_display_name(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator()
+    overrides = [
+        *FAST,
+        endpoint(emulator.endpoint),
+        "hydra.launcher.components.main.display_name=Square it",
+    ]
+    rets = launch(APP_DIR, overrides, [["x=3"]], tmp_path)
+    assert rets[0].status == JobStatus.COMPLETED and rets[0].return_value == 9.0
+
+
 def test_wait_false_submits_writes_the_manifest_and_exits_0(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
