@@ -10,15 +10,14 @@ each finished job, once per job).
 """
 
 import argparse
+import contextlib
 import logging
 import os
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from gcp_storage_emulator.server import create_server
 from hydra.core.utils import JobStatus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,15 +30,9 @@ from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (  # noq
     LIST_PAGE_SIZE,
 )
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
+from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
 
 BUCKET = "test-bucket"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class WaitStart(logging.Handler):
@@ -64,10 +57,8 @@ def main() -> None:
     vertex_log = logging.getLogger("hydra_plugins.hydra_vertex_pipeline_launcher._vertex")
     vertex_log.setLevel(logging.INFO)
     vertex_log.addHandler(wait_start)
-    gcs_port = free_port()
-    gcs = create_server("127.0.0.1", gcs_port, in_memory=True, default_bucket=BUCKET)
-    gcs.start()
-    os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{gcs_port}"
+    gcs = contextlib.ExitStack()
+    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
     os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +87,7 @@ def main() -> None:
                 waited = time.perf_counter() - wait_start.at
                 requests = emulator.stats()["requests"]
     finally:
-        gcs.stop()
+        gcs.close()
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * args.jobs
     assert [r.return_value for r in rets] == [float(i**2) for i in range(args.jobs)]
     polls = waited / args.poll_interval_s

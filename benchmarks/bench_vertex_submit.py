@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from gcp_storage_emulator.server import create_server
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import aiplatform
 from google.cloud.aiplatform.utils import gcs_utils
@@ -47,18 +45,12 @@ from vertex_launch import APP_DIR, plan_jobs_of  # noqa: E402
 
 from hydra_plugins.hydra_vertex_pipeline_launcher._core import compile_templates  # noqa: E402
 from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import run_vertex  # noqa: E402
+from hydra_vertex_emulator.storage_emulator import free_port, storage_emulator  # noqa: E402
 
 PROJECT = "test-project"
 LOCATION = "us-central1"
 PIPELINE_ROOT = "gs://test-bucket/pipeline-root"
 BUCKET = "test-bucket"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def submit_ours(jobs: int, endpoint: str, work: Path, concurrency: int) -> tuple[float, float, int]:
@@ -172,10 +164,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    gcs_port = free_port()
-    gcs = create_server("127.0.0.1", gcs_port, in_memory=True, default_bucket=BUCKET)
-    gcs.start()
-    os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{gcs_port}"
+    gcs = contextlib.ExitStack()
+    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
     os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
     ours: dict[int, tuple[float, float, int]] = {}
     try:
@@ -190,7 +180,7 @@ def main() -> None:
             baseline = submit_baseline(args.jobs, endpoint, work)
             creates_baseline = create_requests(endpoint) - creates_ours
     finally:
-        gcs.stop()
+        gcs.close()
     n = args.jobs
     print(f"{n} jobs, {args.latency_s * 1000:.0f} ms added to every Vertex request")
     print(

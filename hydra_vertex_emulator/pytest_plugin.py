@@ -5,6 +5,8 @@
                             .storage_dir, .stats(), .reset_stats(), .set_faults(...), .local_path()
     vertex_aiplatform       the same, with the aiplatform SDK pointed at it for the test (REST,
                             anonymous credentials, project PROJECT in LOCATION)
+    gcs_emulator            the endpoint of an in-memory gcp-storage-emulator for the session
+                            (give it to EmulatorConfig.gcs_endpoint; needs gcp-storage-emulator)
 
 Registered through the `pytest11` entry point; importing this module imports only pytest.
 """
@@ -20,6 +22,15 @@ if TYPE_CHECKING:
 
 PROJECT = "emulated-project"
 LOCATION = "us-central1"
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """An in-memory gcp-storage-emulator on a free port for the session; its endpoint."""
+    from .storage_emulator import storage_emulator
+
+    with storage_emulator() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

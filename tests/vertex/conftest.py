@@ -1,12 +1,10 @@
 """Servers for the vertex-mode tests, on 127.0.0.1: the Vertex AI Pipelines emulator (in this
 process, jobs run as subprocesses) and gcp-storage-emulator (the job outputs' Cloud Storage)."""
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gcp_storage_emulator.server import create_server
 from vertex_checks import StartEmulator
 from vertex_launch import APP_DIR
 
@@ -14,28 +12,11 @@ from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig
 from hydra_vertex_emulator.faults import FaultConfig
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def gcs_endpoint() -> Iterator[str]:
-    """gcp-storage-emulator, in memory, for the whole session."""
-    port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def storage_emulator(gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def storage_emulator(gcs_emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """google-cloud-storage talks to the GCS emulator (in this process and in subprocesses)."""
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_endpoint)
-    return gcs_endpoint
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator)
+    return gcs_emulator
 
 
 @pytest.fixture
