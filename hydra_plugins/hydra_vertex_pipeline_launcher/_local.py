@@ -80,15 +80,15 @@ def job_return_of(
     return plan.job_return(JobStatus.COMPLETED, None if text is None else json.loads(text))
 
 
-def _run_job(
+def local_runner(
     plan: JobPlan,
     conf: VertexPipelineLauncherConf,
-    runners: dict[int, LocalRunner],
     inline: Callable[[list[str]], Any] | None,
     cache: MemoryTaskCache,
-) -> None:
+) -> LocalRunner:
+    """The runner of the job's compiled pipeline, its files under the job dir."""
     assert plan.template is not None
-    runners[plan.num] = LocalRunner(
+    return LocalRunner(
         plan.template.spec,
         plan.parameter_values,
         job_dir=plan.job_dir,
@@ -114,16 +114,19 @@ def run_local(
         "machine's interpreter and packages"
     )
     inline_returns: dict[int, JobReturn] = {}
-    runners: dict[int, LocalRunner] = {}
     # tasks with caching on run once per sweep batch for the same inputs, as on Vertex
     cache = MemoryTaskCache()
-    for plan in plans:
-        inline = (
+    runners = {
+        plan.num: local_runner(
+            plan,
+            conf,
             inline_main(plan, hydra_context, config, task_function, inline_returns)
             if conf.local.main == "inline"
-            else None
+            else None,
+            cache,
         )
-        _run_job(plan, conf, runners, inline, cache)
+        for plan in plans
+    }
 
     def execute(plan: JobPlan) -> JobReturn:
         result = runners[plan.num].run()
