@@ -10,7 +10,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunn
 
 from .cache import ExecutionCache
 from .errors import failed_precondition
-from .gcs import GcsUploader, local_path
+from .gcs import GcsUploader, local_path, mounted_values
 from .job_run import Ids, JobRun
 from .store import TERMINAL_STATES, JobStore
 from .transitions import INTERNAL, finish_job, job_error, request_cancel, start_job
@@ -76,7 +76,7 @@ class JobExecutor:
             run = JobRun(record, self.store, self.ids, self.storage_dir, self.uploader)
             runner = LocalRunner(
                 record.spec,
-                record.parameter_values,
+                mounted_values(self.storage_dir, record.parameter_values),
                 job_dir=self.storage_dir / "_logs" / record.name,
                 artifact_root=local_path(self.storage_dir, run.run_uri),
                 label=record.job_id,

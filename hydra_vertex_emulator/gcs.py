@@ -1,11 +1,15 @@
 """gs:// URIs <-> the local storage folder, and copies of artifacts to a GCS emulator.
 
 `gs://bucket/a/b` lives at `<storage_dir>/bucket/a/b`: the folder Vertex mounts as /gcs/bucket/a/b.
+Vertex's containers see Cloud Storage at /gcs/ (Cloud Storage FUSE); the emulator's components see
+the storage folder instead: a parameter value `/gcs/bucket/a` becomes `<storage_dir>/bucket/a`.
 """
 
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from google.api_core.exceptions import Conflict
 from google.auth.credentials import AnonymousCredentials
@@ -14,6 +18,7 @@ from google.cloud.storage import Bucket, Client
 log = logging.getLogger(__name__)
 
 GS = "gs://"
+GCS_MOUNT = "/gcs/"
 
 
 def local_path(storage_dir: Path, uri: str) -> Path:
@@ -26,6 +31,19 @@ def local_path(storage_dir: Path, uri: str) -> Path:
 def gcs_uri(storage_dir: Path, path: Path) -> str:
     """The gs:// URI of a path under the storage folder."""
     return GS + path.relative_to(storage_dir).as_posix()
+
+
+def mounted_values(storage_dir: Path, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameter values as the job's components see them: /gcs/<bucket>/<path> is the folder of
+    gs://<bucket>/<path>, as under Vertex's Cloud Storage mount."""
+    mounted = dict(values)
+    for name, value in values.items():
+        if not isinstance(value, str) or not value.startswith(GCS_MOUNT):
+            continue
+        path = value[len(GCS_MOUNT) :].strip("/")
+        if path and ".." not in path.split("/"):
+            mounted[name] = str(local_path(storage_dir, GS + path))
+    return mounted
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -58,11 +76,14 @@ class GcsUploader:
                 self._buckets.add(name)
             return self._client.bucket(name)
 
-    def upload(self, uri: str, path: Path) -> int:
-        """Upload the file, or the folder's files recursively; returns the number of objects."""
+    def upload(self, uri: str, path: Path, modified_since: float | None = None) -> int:
+        """Upload the file, or the folder's files recursively (those modified since a time,
+        when given); returns the number of objects."""
         bucket_name, prefix = _split(uri)
         bucket = self._ensure_bucket(bucket_name)
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        if modified_since is not None:
+            files = [f for f in files if f.stat().st_mtime >= modified_since]
         for file in files:
             relative = "" if file == path else file.relative_to(path).as_posix()
             name = "/".join(part for part in (prefix, relative) if part)

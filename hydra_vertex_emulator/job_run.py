@@ -2,7 +2,8 @@
 
 Outputs of task T live at `<pipeline root>/<project number>/<job id>/<T>_<execution id>/<output>`
 (locally, that gs:// URI's folder under the storage dir); with a GCS endpoint they are uploaded
-there once the task succeeds. A task appears in jobDetail.taskDetails once it is scheduled.
+there once the task succeeds, and what a task wrote under a /gcs/ path it was given (the
+Cloud Storage mount) once it ends. A task appears in jobDetail.taskDetails once it is scheduled.
 """
 
 import itertools
@@ -96,6 +97,8 @@ class JobRun:
             return
         if result.state == "SUCCEEDED" and not result.cached:
             self._upload(result)
+        if result.state in ("SUCCEEDED", "FAILED") and not result.cached:
+            self._upload_mounted(result)
         update = self._task_update(result, *states)
         self.store.update(self.name, lambda record: apply_task_update(record, update))
 
@@ -149,3 +152,19 @@ class JobRun:
                 log.exception(f"Uploading {uri} to {self.uploader.endpoint} failed")
                 continue
             log.debug(f"Uploaded {count} objects to {uri}")
+
+    def _upload_mounted(self, result: TaskResult) -> None:
+        """What the task wrote under the storage folder paths among its input parameters."""
+        if self.uploader is None:
+            return
+        for value in result.input_parameters.values():
+            path = Path(value)
+            if not path.is_relative_to(self.storage_dir) or not path.exists():
+                continue
+            uri = gcs_uri(self.storage_dir, path)
+            try:
+                count = self.uploader.upload(uri, path, modified_since=result.start_time)
+            except Exception:
+                log.exception(f"Uploading {uri} to {self.uploader.endpoint} failed")
+                continue
+            log.debug(f"Uploaded {count} objects written by {result.task} to {uri}")

@@ -18,6 +18,7 @@ from app_runner import APPS_DIR, app_env
 from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner, TaskResult
 from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
     CALLBACK_NAME,
+    HYDRA_RUN_DIR_PARAMETER,
     compile_template,
 )
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
@@ -49,7 +50,7 @@ def resolve(args: list[str], job_dir: Path) -> tuple[list[str], Path]:
     spec: dict[str, Any] = {"root": {"dag": {"tasks": {}}}}
     runner = LocalRunner(spec, {}, job_dir=job_dir, artifact_root=job_dir, label="0", echo=False)
     result = TaskResult(task="app")
-    result.output_artifacts = {"hydra_output": job_dir / "hydra_output"}
+    result.input_parameters = {HYDRA_RUN_DIR_PARAMETER: str(job_dir / "hydra_output")}
     output_file = job_dir / "app" / "return_value"
     result.output_parameter_files = {"return_value": output_file}
     return [runner._resolve(a, result) for a in args], output_file
@@ -105,7 +106,7 @@ def test_return_value_written_as_json(
     assert output_file.read_text(encoding="utf-8") == text
     loaded = json.loads(text)
     assert loaded == value and type(loaded) is type(value)
-    # the run dir is the hydra_output artifact
+    # the run dir is the hydra_run_dir parameter
     assert (output_file.parent.parent / "hydra_output" / ".hydra" / "config.yaml").is_file()
 
 

@@ -62,6 +62,8 @@ PARAMETERS0 = {
     "db__at__backup": "postgres",
     "db__at__extra": "sqlite",
 }
+# the spec's pipeline parameters: the overrides' and the main component's run dir
+INPUTS0 = sorted([*PARAMETERS0, "hydra_run_dir"])
 CALLBACK = "++hydra.callbacks.vertex_pipeline_return_value"
 CALLBACK_TARGET = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks.ReturnValueCallback"
 
@@ -79,7 +81,8 @@ TRAIN_ARGS = [
     f"db@backup={param('db__at__backup')}",
     f"+db@extra={param('db__at__extra')}",
     "data.dir={{$.inputs.artifacts['dataset'].path}}",
-    "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
+    f"hydra.run.dir={param('hydra_run_dir')}",
+    "hydra.job.name=train",  # the launching job's name
     f"{CALLBACK}._target_={CALLBACK_TARGET}",
     f"{CALLBACK}.output_file={{{{$.outputs.parameters['return_value'].output_file}}}}",
 ]
@@ -89,6 +92,12 @@ DATA_ARGS = [
     "data.out_dir={{$.outputs.artifacts['dataset'].path}}",
     "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
 ]
+
+
+def run_dir(job_dir: Path) -> str:
+    """The main component's run dir on Vertex: the job dir under the pipeline root (a sweep dir
+    outside the launch dir keeps its absolute path's parts)."""
+    return f"/gcs/my-bucket/pipelines/{str(job_dir).lstrip('/')}"
 
 
 def container(spec: dict[str, Any], component: str) -> dict[str, Any]:
@@ -171,7 +180,8 @@ def test_cli_writes_one_spec_and_the_job_files(cli: CliRun) -> None:
         parameters = json.loads((job_dir / "parameters.json").read_text())
         assert parameters == {
             "pipeline_spec": str(cli.sweep_dir / "pipeline.yaml"),
-            "parameter_values": PARAMETERS0 | {"optim__lr": str(lr)},
+            "parameter_values": PARAMETERS0
+            | {"optim__lr": str(lr), "hydra_run_dir": run_dir(job_dir)},
         }
 
 
@@ -196,11 +206,11 @@ def test_spec_is_identical_across_processes_and_in_process(
 def test_spec_loads_back_with_kfp(cli: CliRun) -> None:
     component = kfp.components.load_component_from_file(str(cli.sweep_dir / "pipeline.yaml"))
     assert component.name == "two-step"
-    assert sorted(component.component_spec.inputs or {}) == sorted(PARAMETERS0)
+    assert sorted(component.component_spec.inputs or {}) == INPUTS0
     spec = json_format.ParseDict(cli.spec, pipeline_spec_pb2.PipelineSpec())
     assert spec.pipeline_info.name == "two-step"
     assert sorted(spec.root.dag.tasks) == ["data", "train"]
-    assert sorted(spec.root.input_definitions.parameters) == sorted(PARAMETERS0)
+    assert sorted(spec.root.input_definitions.parameters) == INPUTS0
     # the container specs are well-formed for the deployment config schema too
     deployment = json_format.ParseDict(
         cli.spec["deploymentSpec"], pipeline_spec_pb2.PipelineDeploymentConfig()
@@ -227,9 +237,10 @@ def test_inputs_outputs_and_return_value(cli: CliRun) -> None:
     assert sorted(comp_data["inputDefinitions"]["parameters"]) == ["data__n"]
     assert list(comp_data["outputDefinitions"]["artifacts"]) == ["dataset", "hydra_output"]
     assert "parameters" not in comp_data["outputDefinitions"]
-    assert sorted(comp_train["inputDefinitions"]["parameters"]) == sorted(PARAMETERS0)
+    assert sorted(comp_train["inputDefinitions"]["parameters"]) == INPUTS0
     assert list(comp_train["inputDefinitions"]["artifacts"]) == ["dataset"]
-    assert list(comp_train["outputDefinitions"]["artifacts"]) == ["hydra_output"]
+    # the main component's Hydra output goes to its run dir parameter, not to an artifact
+    assert "artifacts" not in comp_train["outputDefinitions"]
     assert comp_train["outputDefinitions"]["parameters"] == {
         "return_value": {"parameterType": "STRING"}
     }
@@ -302,6 +313,7 @@ def test_compile_returns_unknown_status_one_compile_per_key_set(
             assert parameters["parameter_values"] == {
                 "optim__lr": str([0.1, 0.2, 0.3][num]),
                 "data__n": "5",
+                "hydra_run_dir": run_dir(sweep_dir / str(num)),
             }
 
 
@@ -309,9 +321,11 @@ def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """Record the signatures of every template the launcher compiles (the real compiler runs)."""
     calls: list[tuple[str, ...]] = []
 
-    def counting(conf: VertexPipelineLauncherConf, signatures: Sequence[str]) -> PipelineTemplate:
+    def counting(
+        conf: VertexPipelineLauncherConf, signatures: Sequence[str], main_args: Sequence[str]
+    ) -> PipelineTemplate:
         calls.append(tuple(signatures))
-        return compile_template(conf, signatures)
+        return compile_template(conf, signatures, main_args)
 
     monkeypatch.setattr(_core, "compile_template", counting)
     return calls
@@ -366,6 +380,9 @@ def test_one_template_per_set_of_override_keys(
         json.loads((tmp_path / str(n) / "parameters.json").read_text())["parameter_values"]
         for n in range(5)
     ]
+    assert [v.pop("hydra_run_dir") for v in values] == [
+        run_dir(tmp_path / str(n)) for n in range(5)
+    ]
     assert values == [
         {"optim__lr": "0.1"},
         {"optim__lr": "0.2", "extra": "1"},
@@ -383,12 +400,20 @@ def test_one_template_per_set_of_override_keys(
 
 
 def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
-    job = ["+a.b=1", "+a_b=2", "+a-b=3", "+A_B=4", "+dataset=5", "+return_value=6"]
+    job = [
+        "+a.b=1",
+        "+a_b=2",
+        "+a-b=3",
+        "+A_B=4",
+        "+dataset=5",
+        "+return_value=6",
+        "+hydra_run_dir=7",
+    ]
     launch(["hydra/launcher=two_step"], [job], tmp_path, app=APP)
     _, spec = spec_of(tmp_path / "0")
     values = json.loads((tmp_path / "0" / "parameters.json").read_text())["parameter_values"]
-    assert len(values) == 6
-    assert sorted(values.values()) == ["1", "2", "3", "4", "5", "6"]
+    assert values.pop("hydra_run_dir") == run_dir(tmp_path / "0")
+    assert sorted(values.values()) == ["1", "2", "3", "4", "5", "6", "7"]
     by_value = {v: k for k, v in values.items()}
     args = container(spec, "train")["args"]
     for override in job:
@@ -396,7 +421,10 @@ def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
         assert f"{key_element}={param(by_value[value])}" in args
     # names that an output or input artifact of the pipeline already uses are not reused
     assert by_value["5"] != "dataset" and by_value["6"] != "return_value"
-    assert sorted(spec["root"]["inputDefinitions"]["parameters"]) == sorted(values)
+    assert by_value["7"] != "hydra_run_dir"
+    assert sorted(spec["root"]["inputDefinitions"]["parameters"]) == sorted(
+        [*values, "hydra_run_dir"]
+    )
 
 
 def _main_only(**components: ComponentConf) -> VertexPipelineLauncherConf:

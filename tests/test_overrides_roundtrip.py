@@ -107,7 +107,7 @@ def resolved_args(template: PipelineTemplate, texts: Sequence[str], tmp: Path) -
     spec = _SPECS[template.digest]
     runner = LocalRunner(
         spec,
-        template.parameter_values(parsed),
+        template.parameter_values(parsed, str(tmp / "run")),
         job_dir=tmp,
         artifact_root=tmp / "artifacts",
         label="0",

@@ -11,7 +11,8 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from ._arg_table import arg_table
-from ._plan import JobPlan, plan_job, write_job_files
+from ._plan import JobPlan, launching_job_args, plan_job, write_job_files
+from ._run_dir import main_run_dir
 from ._template import PipelineTemplate, compile_template, template_signatures
 from ._validate import validate
 from .config import VertexPipelineLauncherConf
@@ -48,13 +49,15 @@ def plan_jobs(
 def compile_templates(
     conf: VertexPipelineLauncherConf, plans: Sequence[JobPlan], sweep_dir: Path
 ) -> dict[str, Path]:
-    """One template per set of override keys, compiled once; returns the spec file per digest."""
+    """One template per set of override keys, compiled once; returns the spec file per digest.
+    Sets each plan's template and main run dir."""
     templates: dict[tuple[str, ...], PipelineTemplate] = {}
     for plan in plans:
         signatures = template_signatures(plan.parsed)
         if signatures not in templates:
-            templates[signatures] = compile_template(conf, signatures)
+            templates[signatures] = compile_template(conf, signatures, launching_job_args(plan))
         plan.template = templates[signatures]
+        plan.hydra_run_dir = main_run_dir(conf, plan)
     single = len(templates) == 1
     paths: dict[str, Path] = {}
     for template in templates.values():

@@ -21,6 +21,7 @@ from hydra.core.utils import filter_overrides
 
 from ._labels import sanitize_labels
 from ._plan import JobPlan
+from ._run_dir import job_output_uri
 from ._template import PipelineTemplate
 from .config import VertexPipelineLauncherConf
 
@@ -46,6 +47,8 @@ class JobRequest:
     # the message sent to create the job
     pipeline_job: PipelineJob
     console_url: str
+    # gs:// URI of the main component's Hydra output dir (its hydra.run.dir)
+    hydra_output_uri: str
 
     @property
     def digest(self) -> str:
@@ -144,5 +147,13 @@ def job_requests(
         job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
         jid = job_id(template.pipeline_name, sweep, plan.num)
         url = console_url(conf.project, conf.location, jid)
-        requests.append(JobRequest(plan=plan, job_id=jid, pipeline_job=job, console_url=url))
+        requests.append(
+            JobRequest(
+                plan=plan,
+                job_id=jid,
+                pipeline_job=job,
+                console_url=url,
+                hydra_output_uri=job_output_uri(conf.pipeline_root, plan),
+            )
+        )
     return requests

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, open_dict
 
 from ._local_runner import LocalRunner, MemoryTaskCache, PipelineResult
 from ._plan import JobPlan
+from ._run_dir import LOCAL_ARTIFACTS_DIR
 from ._template import RETURN_VALUE_OUTPUT
 from .config import VertexPipelineLauncherConf
 
@@ -92,7 +93,7 @@ def local_runner(
         plan.template.spec,
         plan.parameter_values,
         job_dir=plan.job_dir,
-        artifact_root=plan.job_dir / "artifacts",
+        artifact_root=plan.job_dir / LOCAL_ARTIFACTS_DIR,
         label=str(plan.num),
         timeout_s=conf.local.timeout_s,
         failure_policy=conf.failure_policy,

@@ -17,6 +17,12 @@ from hydra.errors import HydraException
 from ._errors import LauncherConfigError
 
 _NON_IDENTIFIER = re.compile(r"[^0-9a-z_]+")
+_PLAIN_VALUE = re.compile(r"[A-Za-z_][\w\-./]*")
+_KEYWORD_VALUES = {"true", "false", "null", "nan", "inf"}
+# a quote, or the end of the text, and the backslashes before it (Hydra unescapes only those)
+_QUOTE_OR_END = re.compile(r"(\\*)('|$)")
+# characters that Hydra's grammar lets an unquoted value hold only backslash-escaped
+_ESCAPABLE = re.compile(r"([\\=,()\[\]{}: \t])")
 _PARSER = OverridesParser.create()
 
 
@@ -54,6 +60,22 @@ def parse_job_override(text: str) -> JobOverride:
     if value is None and not override.is_delete():
         raise LauncherConfigError(f"Job override {text!r} has no value: write {text}=<value>.")
     return JobOverride(key_element=key_element, key=override.key_or_group, value=value)
+
+
+def hydra_literal(text: str) -> str:
+    """`text` as the value of a Hydra override: as is when plain, else single-quoted."""
+    if _PLAIN_VALUE.fullmatch(text) and text.lower() not in _KEYWORD_VALUES:
+        return text
+    escaped = _QUOTE_OR_END.sub(lambda m: m[1] * 2 + ("\\'" if m[2] else ""), text)
+    return f"'{escaped}'"
+
+
+def hydra_path_value(path: str) -> str:
+    """A path as a Hydra override value that still starts with the path (so that a /gcs/ path can
+    be recognized): special characters backslash-escaped; quoted where escapes cannot do."""
+    if any(c in path for c in "'\"") or "${" in path:
+        return hydra_literal(path)
+    return _ESCAPABLE.sub(r"\\\1", path)
 
 
 def parse_job_overrides(overrides: Sequence[str]) -> list[JobOverride]:

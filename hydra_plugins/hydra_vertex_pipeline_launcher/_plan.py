@@ -5,7 +5,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
@@ -13,7 +13,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from ._overrides import JobOverride, parse_job_overrides
+from ._overrides import JobOverride, hydra_literal, parse_job_overrides
 from ._template import PipelineTemplate
 
 
@@ -33,6 +33,8 @@ class JobPlan:
     task_name: str
     # the pipeline this job runs; set once templates are compiled
     template: PipelineTemplate | None = field(default=None)
+    # the main component's hydra.run.dir in the mode that runs the job; set with the template
+    hydra_run_dir: str | None = field(default=None)
 
     @property
     def task_config(self) -> DictConfig:
@@ -43,8 +45,18 @@ class JobPlan:
 
     @property
     def parameter_values(self) -> dict[str, str]:
-        assert self.template is not None
-        return self.template.parameter_values(self.parsed)
+        assert self.template is not None and self.hydra_run_dir is not None
+        return self.template.parameter_values(self.parsed, self.hydra_run_dir)
+
+    @property
+    def relative_dir(self) -> PurePosixPath:
+        """The job dir relative to the launch dir (hydra.runtime.cwd), as the sweep lays it out;
+        a job dir outside the launch dir keeps its absolute path's parts."""
+        job_dir = Path(os.path.normpath(self.job_dir))
+        cwd = Path(os.path.normpath(str(self.sweep_config.hydra.runtime.cwd)))
+        if job_dir.is_relative_to(cwd) and job_dir != cwd:
+            return PurePosixPath(job_dir.relative_to(cwd).as_posix())
+        return PurePosixPath(job_dir.relative_to(job_dir.anchor).as_posix())
 
     def job_return(self, status: JobStatus, value: Any) -> JobReturn:
         ret_type = JobReturn if status != JobStatus.UNKNOWN else UnfinishedJobReturn
@@ -94,6 +106,17 @@ def plan_job(
         job_dir=job_dir.absolute(),
         task_name=str(sweep_config.hydra.job.name),
     )
+
+
+def launching_job_args(plan: JobPlan) -> tuple[str, ...]:
+    """Settings of the launching job that its main component, the same app started afresh in
+    a container, would not get otherwise: hydra.job.name (the launching app's name, or the one
+    set in its config or on its command line) and hydra.job.chdir when set."""
+    job = plan.sweep_config.hydra.job
+    args = [f"hydra.job.name={hydra_literal(str(job.name))}"]
+    if job.get("chdir") is not None:
+        args.append(f"hydra.job.chdir={str(bool(job.chdir)).lower()}")
+    return tuple(args)
 
 
 def write_job_files(plan: JobPlan, spec_path: Path) -> None:

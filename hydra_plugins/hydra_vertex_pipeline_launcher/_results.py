@@ -11,7 +11,7 @@ from hydra.core.utils import JobReturn, JobStatus
 
 from ._local import PipelineJobFailed
 from ._plan import JobPlan
-from ._template import HYDRA_OUTPUT_ARTIFACT, RETURN_VALUE_OUTPUT
+from ._template import RETURN_VALUE_OUTPUT
 
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
@@ -20,15 +20,6 @@ def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
         if dag_task in (detail.task_unique_name, detail.task_name):
             return detail
     return None
-
-
-def hydra_output_uri(job: PipelineJob, main_task: str) -> str | None:
-    """gs:// URI of the main task's Hydra output dir."""
-    detail = task_detail(job, main_task)
-    if detail is None or HYDRA_OUTPUT_ARTIFACT not in detail.outputs:
-        return None
-    artifacts = detail.outputs[HYDRA_OUTPUT_ARTIFACT].artifacts
-    return str(artifacts[0].uri) if artifacts else None
 
 
 def failure_message(job: PipelineJob, console_url: str) -> str:

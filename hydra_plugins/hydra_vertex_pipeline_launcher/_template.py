@@ -17,7 +17,9 @@ from .config import ComponentConf, VertexPipelineLauncherConf
 
 RETURN_VALUE_OUTPUT = "return_value"
 HYDRA_OUTPUT_ARTIFACT = "hydra_output"
-RESERVED_NAMES = (RETURN_VALUE_OUTPUT, HYDRA_OUTPUT_ARTIFACT)
+# the main component's hydra.run.dir: a pipeline parameter, since each job has its own
+HYDRA_RUN_DIR_PARAMETER = "hydra_run_dir"
+RESERVED_NAMES = (RETURN_VALUE_OUTPUT, HYDRA_OUTPUT_ARTIFACT, HYDRA_RUN_DIR_PARAMETER)
 CALLBACK_NAME = "vertex_pipeline_return_value"
 CALLBACK_TARGET = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks.ReturnValueCallback"
 
@@ -46,8 +48,12 @@ class PipelineTemplate:
     def digest(self) -> str:
         return hashlib.sha256(self.spec_yaml.encode()).hexdigest()[:12]
 
-    def parameter_values(self, overrides: Sequence[JobOverride]) -> dict[str, str]:
-        return parameter_values(overrides, self.parameter_names)
+    def parameter_values(
+        self, overrides: Sequence[JobOverride], hydra_run_dir: str
+    ) -> dict[str, str]:
+        """The job's runtime parameters: its override values and its main run dir."""
+        values = parameter_values(overrides, self.parameter_names)
+        return values | {HYDRA_RUN_DIR_PARAMETER: hydra_run_dir}
 
 
 def template_signatures(overrides: Sequence[JobOverride]) -> tuple[str, ...]:
@@ -91,6 +97,7 @@ def _component_args(
     overrides: Sequence[tuple[str, str | None]],
     input_names: Mapping[str, str],
     return_value: bool,
+    main_args: Sequence[str],
     texts: Mapping[str, str],
 ) -> list[str]:
     """The component's argv after its command: overrides, fixed args, artifacts, main's extras."""
@@ -101,9 +108,14 @@ def _component_args(
     args += list(comp.args)
     args += [f"{key}={texts[input_names[key]]}" for key in comp.inputs]
     args += [f"{key}={texts[output]}" for output, key in comp.outputs.items()]
-    # every component is a Hydra app: its output dir (logs, .hydra) is kept as an artifact
-    args.append(f"hydra.run.dir={texts[HYDRA_OUTPUT_ARTIFACT]}")
-    if comp.main and return_value:
+    if not comp.main:
+        # every component is a Hydra app: its output dir (logs, .hydra) is kept as an artifact
+        args.append(f"hydra.run.dir={texts[HYDRA_OUTPUT_ARTIFACT]}")
+        return args
+    # the launched app: its run dir is the job's (one per job), and the launching job's settings
+    args.append(f"hydra.run.dir={texts[HYDRA_RUN_DIR_PARAMETER]}")
+    args += list(main_args)
+    if return_value:
         prefix = f"++hydra.callbacks.{CALLBACK_NAME}"
         args.append(f"{prefix}._target_={CALLBACK_TARGET}")
         args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
@@ -129,20 +141,24 @@ def _build_component(
     signatures: Sequence[str],
     names: Mapping[str, str],
     return_value: bool,
+    main_args: Sequence[str],
 ) -> tuple[Any, list[str]]:
     """The kfp component and the pipeline parameters it takes, in order."""
     overrides = _component_overrides(comp, signatures, names)
     params = [name for _, name in overrides if name is not None]
+    if comp.main:
+        params.append(HYDRA_RUN_DIR_PARAMETER)
     input_names = input_artifact_names(comp)
     signature: list[tuple[str, Any]] = [(p, str) for p in params]
     signature += [(n, dsl.Input[dsl.Artifact]) for n in input_names.values()]
     signature += [(n, dsl.Output[dsl.Artifact]) for n in comp.outputs]
-    signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
-    if comp.main and return_value:
+    if not comp.main:
+        signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
+    elif return_value:
         signature.append((RETURN_VALUE_OUTPUT, dsl.OutputPath(str)))
 
     def build_args(texts: Mapping[str, str]) -> list[str]:
-        return _component_args(comp, overrides, input_names, return_value, texts)
+        return _component_args(comp, overrides, input_names, return_value, main_args, texts)
 
     component = _container_component(
         kfp_name(comp_name).replace("-", "_"),
@@ -173,9 +189,10 @@ def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_cachi
 
 
 def compile_template(
-    conf: VertexPipelineLauncherConf, signatures: Sequence[str]
+    conf: VertexPipelineLauncherConf, signatures: Sequence[str], main_args: Sequence[str] = ()
 ) -> PipelineTemplate:
-    """Compile the pipeline of one set of override signatures with the kfp compiler."""
+    """Compile the pipeline of one set of override signatures with the kfp compiler;
+    `main_args` are fixed Hydra overrides of the main component (the launching job's settings)."""
     reserved = {n for comp in conf.components.values() for n in comp.outputs}
     reserved |= {
         n for comp in conf.components.values() for n in input_artifact_names(comp).values()
@@ -184,10 +201,12 @@ def compile_template(
     names = parameter_names(signatures, reserved)
     order = component_order(conf.components)
     built = {
-        name: _build_component(name, conf.components[name], signatures, names, conf.return_value)
+        name: _build_component(
+            name, conf.components[name], signatures, names, conf.return_value, main_args
+        )
         for name in order
     }
-    pipeline_params = list(names.values())
+    pipeline_params = [*names.values(), HYDRA_RUN_DIR_PARAMETER]
     pipeline_name = kfp_name(conf.pipeline_name)
 
     def pipeline(*values: str) -> None:

@@ -1,8 +1,10 @@
-"""Waiting for a sweep: one List call per poll interval reads the state of all its jobs."""
+"""Waiting for a sweep: one List call per poll interval reads the state of all its jobs; a job
+that the List leaves out is read on its own (one Get), so that a deleted job ends the wait."""
 
 import time
 from collections.abc import Callable
 
+from google.api_core import exceptions
 from google.cloud.aiplatform_v1.types import PipelineState
 
 from ._job_request import SWEEP_LABEL
@@ -22,6 +24,15 @@ def is_finished(state: PipelineState) -> bool:
     return state in FINISHED_STATES
 
 
+def unlisted_state(client: VertexClient, job: str) -> PipelineState:
+    """The state of a job that a List did not return: read with a Get (a List may lag behind a
+    create); a job that no longer exists (deleted) counts as failed."""
+    try:
+        return PipelineState(client.get(client.name_of(job)).state)
+    except exceptions.NotFound:
+        return PipelineState(PipelineState.PIPELINE_STATE_FAILED)
+
+
 def wait_for_jobs(
     client: VertexClient,
     sweep: str,
@@ -32,17 +43,20 @@ def wait_for_jobs(
 ) -> None:
     """Poll until every job in `states` (job id -> last state seen, updated in place) has
     finished, calling `on_finished(job id)` once per job as it finishes. Jobs of the sweep that
-    are not in `states` (other launches into the same sweep dir) are ignored."""
+    are not in `states` (other launches into the same sweep dir) are ignored; a job of `states`
+    that is not listed is read on its own."""
     for job in [j for j, state in states.items() if is_finished(state)]:
         on_finished(job)
     next_poll = time.monotonic()
     while not all(is_finished(s) for s in states.values()):
         time.sleep(max(0.0, next_poll - time.monotonic()))
         next_poll = time.monotonic() + poll_interval_s
-        for listed in client.list_labelled(SWEEP_LABEL, sweep):
-            job = job_id_of(listed.name)
-            if job in states and not is_finished(states[job]):
-                states[job] = PipelineState(listed.state)
-                if is_finished(states[job]):
-                    on_finished(job)
+        listed = {
+            job_id_of(j.name): PipelineState(j.state)
+            for j in client.list_labelled(SWEEP_LABEL, sweep)
+        }
+        for job in [j for j, state in states.items() if not is_finished(state)]:
+            states[job] = listed[job] if job in listed else unlisted_state(client, job)
+            if is_finished(states[job]):
+                on_finished(job)
         progress.update(PipelineState(s).name for s in states.values())

@@ -19,7 +19,7 @@ from ._local import PipelineJobFailed
 from ._manifest import MANIFEST_NAME, append_manifest
 from ._plan import JobPlan
 from ._progress import SweepProgress, state_text, summary_table
-from ._results import hydra_output_uri, vertex_job_return
+from ._results import vertex_job_return
 from ._retry import RetryPolicy
 from ._submit import SubmittedJob, submit_jobs
 from ._tracking import is_finished, wait_for_jobs
@@ -38,12 +38,13 @@ def vertex_client(conf: VertexPipelineLauncherConf) -> VertexClient:
     return VertexClient(service, conf.project, conf.location, RetryPolicy())
 
 
-def copy_hydra_output(gcs: StorageClient | None, request: JobRequest, uri: str | None) -> None:
+def copy_hydra_output(gcs: StorageClient | None, request: JobRequest) -> None:
     """The main task's Hydra output dir into <job dir>/hydra_output; a failed copy is a warning,
     not a failed job."""
-    if gcs is None or uri is None:
+    if gcs is None:
         return
     dest = request.plan.job_dir / HYDRA_OUTPUT_DIR
+    uri = request.hydra_output_uri
     try:
         download_folder(gcs, uri, dest)
     except (exceptions.GoogleAPICallError, RequestException, OSError) as e:
@@ -61,11 +62,13 @@ def collect(
     plan = request.plan
     try:
         job = client.get(name)
+    except exceptions.NotFound:
+        message = f"job #{plan.num} was deleted from Vertex AI before it finished ({name})"
+        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
     except (exceptions.GoogleAPICallError, RequestException) as e:
         message = f"job #{plan.num} finished, but reading its result failed: {e}"
         return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
-    assert plan.template is not None
-    copy_hydra_output(gcs, request, hydra_output_uri(job, plan.template.main_task))
+    copy_hydra_output(gcs, request)
     return vertex_job_return(plan, job, return_value, request.console_url)
 
 

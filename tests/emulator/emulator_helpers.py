@@ -22,6 +22,10 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 
 COMPONENT = Path(__file__).parent / "apps" / "component.py"
 PIPELINE_ROOT = "gs://emulated-bucket/pipelines"
+# the main component's hydra.run.dir, under the pipeline root's Cloud Storage mount as the
+# launcher sets it (one dir for every job here: the main task's inputs stay equal for caching)
+RUN_DIR_URI = f"{PIPELINE_ROOT}/hydra/run"
+RUN_DIR = "/gcs/" + RUN_DIR_URI.removeprefix("gs://")
 OVERRIDES = ("data.n=3", "optim.lr=0.1", "+mode=ok")
 DEADLINE_S = 30.0
 POLL_S = 0.05
@@ -40,7 +44,7 @@ class Pipeline:
     spec_path: Path
 
     def parameters(self, overrides: Sequence[str] = OVERRIDES) -> dict[str, str]:
-        return self.template.parameter_values(parse_job_overrides(overrides))
+        return self.template.parameter_values(parse_job_overrides(overrides), RUN_DIR)
 
     def job(
         self,

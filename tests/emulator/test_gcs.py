@@ -1,10 +1,11 @@
-"""Beside gcp-storage-emulator: output artifacts are uploaded under their gs:// URIs and read back
-through the GCS JSON API with google-cloud-storage."""
+"""Beside gcp-storage-emulator: output artifacts are uploaded under their gs:// URIs, and what a
+task writes under a /gcs/ path under its gs:// URI (as through Vertex's Cloud Storage mount);
+read back through the GCS JSON API with google-cloud-storage."""
 
 from pathlib import Path
 
 import pytest
-from emulator_helpers import Pipeline, tasks_by_name, wait_done
+from emulator_helpers import RUN_DIR_URI, Pipeline, tasks_by_name, wait_done
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.aiplatform_v1.types import PipelineState
 from google.cloud.storage import Client
@@ -19,7 +20,7 @@ def vertex_emulator_config(tmp_path: Path, gcs_emulator: str) -> EmulatorConfig:
     )
 
 
-def test_artifacts_are_uploaded(
+def test_artifacts_and_mounted_writes_are_uploaded(
     vertex_aiplatform: Emulator, pipeline: Pipeline, gcs_emulator: str
 ) -> None:
     job = pipeline.job("uploads")
@@ -27,7 +28,7 @@ def test_artifacts_are_uploaded(
     assert wait_done(job) == PipelineState.PIPELINE_STATE_SUCCEEDED
     tasks = tasks_by_name(job)
     dataset = tasks["prep"].outputs["dataset"].artifacts[0].uri
-    hydra_output = tasks["train"].outputs["hydra_output"].artifacts[0].uri
+    prep_output = tasks["prep"].outputs["hydra_output"].artifacts[0].uri
 
     client = Client(
         project="reader",
@@ -37,6 +38,10 @@ def test_artifacts_are_uploaded(
     bucket_name, _, prefix = dataset.removeprefix("gs://").partition("/")
     bucket = client.bucket(bucket_name)
     assert bucket.blob(f"{prefix}/data.txt").download_as_text() == "n=3"
-    _, _, run_prefix = hydra_output.removeprefix("gs://").partition("/")
+    _, _, prep_prefix = prep_output.removeprefix("gs://").partition("/")
+    names = [blob.name for blob in client.list_blobs(bucket_name, prefix=prep_prefix)]
+    assert names == [f"{prep_prefix}/main.log"]
+    # train's hydra.run.dir is /gcs/<bucket>/<run dir>: the component wrote there
+    _, _, run_prefix = RUN_DIR_URI.removeprefix("gs://").partition("/")
     names = [blob.name for blob in client.list_blobs(bucket_name, prefix=run_prefix)]
     assert names == [f"{run_prefix}/main.log"]

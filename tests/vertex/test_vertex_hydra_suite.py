@@ -4,9 +4,9 @@ and its one component, the app itself, runs as a Vertex AI pipeline on the emula
 The suite writes its task file into a fresh tmpdir per test; generate_custom_cmd (the suite's hook
 for remote launchers) points the component's command at that file. The emulator runs components in
 the directory the app was launched from (the suite's tmpdir), as an image whose WORKDIR holds the
-app would.
-
-Tests that cannot hold for a remote job are expected failures (strict), for the reasons below.
+app would. A job's run dir is `<pipeline root>/<sweep dir>/<sweep subdir>`, seen through the
+Cloud Storage mount: get_test_app_working_dir (the suite's hook for remote jobs) is the pipeline
+root's folder in the emulator's storage.
 """
 
 from collections.abc import Callable
@@ -17,35 +17,24 @@ import pytest
 from hydra.test_utils.launcher_common_tests import IntegrationTestSuite
 from vertex_checks import StartEmulator
 
-# A Vertex job never runs in the launching machine's sweep subdir: it runs in its container with
-# hydra.run.dir = its hydra_output artifact (a gs:// path, mounted at /gcs/...), which the launcher
-# copies into <sweep subdir>/hydra_output when the job ends; and hydra.job.chdir given on the
-# launching command line does not reach it (see CLI_JOB_NAME).
-REMOTE_WORKDIR = "a remote job's working dir is not the local sweep subdir"
-# Hydra overrides of the launching command line (hydra.job.name=...) configure the launching
-# process; the compiled pipeline passes only the job's overrides to the main component.
-CLI_JOB_NAME = "hydra.job.name given on the launching command line does not reach the remote job"
-EXPECTED_FAILURES = {
-    "test_custom_task_name[different_filename]": CLI_JOB_NAME,
-    "test_custom_task_name[different_filename_and_config_file_name_override_and_command_line_"
-    "override]": CLI_JOB_NAME,
-    "test_custom_sweeper_run_workdir[sweep_dir_config_override]": REMOTE_WORKDIR,
-    "test_custom_sweeper_run_workdir[sweep_dir_cli_override]": REMOTE_WORKDIR,
-    "test_custom_sweeper_run_workdir[sweep_dir_cli_overridding_config]": REMOTE_WORKDIR,
-    "test_custom_sweeper_run_workdir[subdir:override_dirname]": REMOTE_WORKDIR,
-    "test_custom_sweeper_run_workdir[subdir:custom_override_dirname]": REMOTE_WORKDIR,
-    "test_to_absolute_path_multirun": REMOTE_WORKDIR,
-}
+from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_emulator.gcs import local_path
+
+PIPELINE_ROOT = "gs://test-bucket/suite"
+# The test launches the same sweep dir twice, the second time with a new task file: the second
+# launch re-attaches to the first launch's jobs (same job ids, spec and parameters), as a
+# relaunch into the same sweep dir does by design, instead of running them again.
+RELAUNCH_REATTACHES = "a relaunch into the same sweep dir re-attaches to its finished jobs"
+EXPECTED_FAILURES = {"test_to_absolute_path_multirun": RELAUNCH_REATTACHES}
 
 
 @pytest.fixture
-def emulator_endpoint(start_emulator: StartEmulator) -> str:
-    endpoint: str = start_emulator().endpoint
-    return endpoint
+def emulator(start_emulator: StartEmulator) -> Emulator:
+    return start_emulator()
 
 
 @pytest.fixture
-def task_launcher_cfg(emulator_endpoint: str) -> dict[str, Any]:
+def task_launcher_cfg(emulator: Emulator) -> dict[str, Any]:
     return {
         "defaults": [
             {"override hydra/launcher": "vertex_pipeline"},
@@ -56,8 +45,8 @@ def task_launcher_cfg(emulator_endpoint: str) -> dict[str, Any]:
             "launcher": {
                 "mode": "vertex",
                 "project": "test-project",
-                "pipeline_root": "gs://test-bucket/suite",
-                "api_endpoint": emulator_endpoint,
+                "pipeline_root": PIPELINE_ROOT,
+                "api_endpoint": emulator.endpoint,
                 "poll_interval_s": 0.2,
                 "components": {"app": {"main": True, "image": "python:3.11-slim"}},
             }
@@ -79,6 +68,15 @@ def expected_failure(request: pytest.FixtureRequest) -> None:
 
 
 class TestVertexPipelineLauncherIntegration(IntegrationTestSuite):
+    remote_working_dir: Path | None = None
+
+    @pytest.fixture(autouse=True)
+    def pipeline_root_folder(self, emulator: Emulator) -> None:
+        self.remote_working_dir = local_path(emulator.storage_dir, PIPELINE_ROOT)
+
+    def get_test_app_working_dir(self) -> Path | None:
+        return self.remote_working_dir
+
     def generate_custom_cmd(self) -> Callable[..., list[str]]:
         def command(cmd: list[str], filename: str) -> list[str]:
             task_file = Path(filename).absolute()  # the suite runs this in the task's dir

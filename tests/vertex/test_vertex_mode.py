@@ -1,6 +1,7 @@
 """mode=vertex against the Vertex AI Pipelines emulator and a Cloud Storage emulator, through the
 real google-cloud-aiplatform and google-cloud-storage clients; checks are made server-side."""
 
+import io
 import json
 import os
 import signal
@@ -9,14 +10,23 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
+from google.cloud.aiplatform_v1.types import PipelineState
 from hydra.core.utils import JobStatus
 from vertex_checks import StartEmulator, emulator_jobs, emulator_tasks, wait_until
-from vertex_launch import APP_DIR, launch
+from vertex_launch import APP_DIR, launch, plan_sweep
 
 from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigError
-from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import SWEEP_LABEL, sweep_id
+from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import (
+    SWEEP_LABEL,
+    job_requests,
+    sweep_id,
+)
 from hydra_plugins.hydra_vertex_pipeline_launcher._manifest import MANIFEST_NAME
+from hydra_plugins.hydra_vertex_pipeline_launcher._progress import SweepProgress
 from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
+from hydra_plugins.hydra_vertex_pipeline_launcher._tracking import wait_for_jobs
+from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import collect
 from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (
     VertexClient,
     VertexCredentialsError,
@@ -261,3 +271,43 @@ def test_without_credentials_nothing_is_submitted(
     with pytest.raises(VertexCredentialsError, match="gcloud auth application-default login"):
         launch(APP_DIR, FAST, [["x=1"]], tmp_path)  # no api_endpoint: Vertex AI itself
     assert not (tmp_path / MANIFEST_NAME).exists()
+
+
+def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    emulator = start_emulator(max_parallel_jobs=2)
+    conf, plans = plan_sweep(
+        APP_DIR,
+        [*TWO_STEP, endpoint(emulator.endpoint)],
+        [["x=1", "behaviour=hang"], ["x=2"]],
+        tmp_path,
+    )
+    requests_ = job_requests(plans, conf, "deleted")
+    client = VertexClient(
+        pipeline_service("us-central1", emulator.endpoint, 1),
+        "test-project",
+        "us-central1",
+        RetryPolicy(),
+    )
+    hanging, finishing = (client.create(r.pipeline_job, r.job_id) for r in requests_)
+
+    def state_of(name: str) -> str:
+        return str(requests.get(f"{emulator.endpoint}/v1/{name}", timeout=10).json()["state"])
+
+    # the launcher last saw both running; meanwhile someone cancels and deletes the first
+    wait_until(lambda: state_of(hanging.name) == "PIPELINE_STATE_RUNNING", "the job running")
+    client.cancel(hanging.name)
+    wait_until(lambda: state_of(hanging.name) == "PIPELINE_STATE_CANCELLED", "the job cancelled")
+    assert requests.delete(f"{emulator.endpoint}/v1/{hanging.name}", timeout=10).ok
+    states = {r.job_id: PipelineState.PIPELINE_STATE_RUNNING for r in requests_}
+    finished: list[str] = []
+    wait_for_jobs(client, "deleted", states, 0.05, SweepProgress(io.StringIO()), finished.append)
+
+    assert sorted(finished) == sorted(r.job_id for r in requests_)
+    assert states[requests_[1].job_id] == PipelineState.PIPELINE_STATE_SUCCEEDED
+    deleted = collect(client, None, requests_[0], hanging.name, return_value=True)
+    assert deleted.status == JobStatus.FAILED
+    assert "was deleted from Vertex AI before it finished" in str(deleted._return_value)
+    done = collect(client, None, requests_[1], finishing.name, return_value=True)
+    assert done.return_value == {"x": 2, "value": 14.0}

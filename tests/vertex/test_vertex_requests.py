@@ -64,7 +64,14 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
     assert first.pipeline_spec == second.pipeline_spec
     assert first.pipeline_spec["pipelineInfo"]["name"] == "sweep-app"
     values = [dict(j.runtime_config.parameter_values) for j in (first, second)]
-    assert values[0] != values[1] and sorted(values[0].values()) == ["1", "2"]
+    run_dirs = [v.pop("hydra_run_dir") for v in values]
+    assert values == [{"x": "1", "data__n": "2"}, {"x": "3", "data__n": "2"}]
+    # each job's Hydra output goes under the pipeline root, laid out as the sweep is locally
+    for plan, request, run_dir in zip(plans, requests, run_dirs, strict=True):
+        uri = f"gs://test-bucket/pipeline-root/{plan.relative_dir}"
+        assert request.hydra_output_uri == uri
+        assert run_dir == "/gcs/" + uri.removeprefix("gs://")
+        assert str(plan.relative_dir).endswith(f"{tmp_path.name}/{plan.num}")
     assert first.runtime_config.gcs_output_directory == "gs://test-bucket/pipeline-root"
     assert first.runtime_config.failure_policy == (
         PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_SLOW
