@@ -30,7 +30,8 @@ EXPECTED_FAILURES = {"test_to_absolute_path_multirun": RELAUNCH_REATTACHES}
 
 @pytest.fixture
 def emulator(start_emulator: StartEmulator) -> Emulator:
-    return start_emulator()
+    started: Emulator = start_emulator()
+    return started
 
 
 @pytest.fixture

@@ -300,7 +300,8 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
     client.cancel(hanging.name)
     wait_until(lambda: state_of(hanging.name) == "PIPELINE_STATE_CANCELLED", "the job cancelled")
     assert requests.delete(f"{emulator.endpoint}/v1/{hanging.name}", timeout=10).ok
-    states = {r.job_id: PipelineState.PIPELINE_STATE_RUNNING for r in requests_}
+    running = PipelineState(PipelineState.PIPELINE_STATE_RUNNING)
+    states = {r.job_id: running for r in requests_}
     finished: list[str] = []
     wait_for_jobs(client, "deleted", states, 0.05, SweepProgress(io.StringIO()), finished.append)
 
