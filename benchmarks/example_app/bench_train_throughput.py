@@ -1,8 +1,8 @@
 """Training throughput of example_app/train.py's input path vs the common Dataset + DataLoader way.
 
-Both paths train the same model (train.build_model) with the same optimizer step (train.train_step),
-batch size, precision and images: scikit-learn's digits as data_prepare upscales them to 28x28,
-repeated to --images. They differ only in how batches reach the model:
+Both paths train the same model (train.build_model), optimizer (train.build_optimizer) and step
+(train.train_step), batch size, precision and images: scikit-learn's digits as data_prepare
+upscales them to 28x28, repeated to --images. They differ only in how batches reach the model:
   device tensors   train.py: the uint8 images go to the device once; each batch is gathered by
                    index and normalized there (train.train_epoch)
   DataLoader       the way torchvision's MNIST dataset is usually fed: per sample a PIL image,
@@ -64,7 +64,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     parser.add_argument("--threads", type=int, default=None, help="CPU intra-op threads")
-    parser.add_argument("--precision", default="auto", help="auto, bf16, fp32 (as train.precision)")
+    parser.add_argument(
+        "--precision", default="auto", help="auto, bf16, tf32, fp32 (as train.precision)"
+    )
     return parser.parse_args(argv)
 
 
@@ -78,7 +80,7 @@ def fresh_model(settings: train.ExecutionSettings) -> tuple[torch.nn.Module, tor
     torch.manual_seed(SEED)
     model = train.build_model(CONV_CHANNELS, HIDDEN_UNITS).to(settings.device)
     model = model.to(memory_format=settings.memory_format)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    optimizer = train.build_optimizer(model, LEARNING_RATE, MOMENTUM, 0.0, settings.device)
     return model, optimizer
 
 
@@ -168,7 +170,7 @@ def print_report(
     settings: train.ExecutionSettings,
     results: dict[str, list[train.EpochStats]],
 ) -> None:
-    precision = "bf16 autocast" if settings.bf16 else "fp32"
+    precision = train.PRECISION_TEXT[settings.precision]
     on_cpu = settings.device.type == "cpu"
     threads = f" (intra-op threads: {torch.get_num_threads()})" if on_cpu else ""
     print(

@@ -41,4 +41,5 @@ def run_hydra_app(app: ModuleType, overrides: Sequence[str]) -> JobReturn:
 def subprocess_env() -> dict[str, str]:
     """Environment of an example app run as a command from another directory: example_app
     importable, one intra-op thread (as the single_torch_thread fixture)."""
-    return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    paths = [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "OMP_NUM_THREADS": "1"}

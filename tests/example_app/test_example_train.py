@@ -45,7 +45,7 @@ def run_train(run_dir: Path, data_dir: Path, *overrides: str) -> JobReturn:
 
 
 def test_train_on_digits_returns_the_test_accuracy(tmp_path: Path, digits_dir: Path) -> None:
-    job = run_train(tmp_path, digits_dir, *QUICK_TRAINING)
+    job = run_train(tmp_path, digits_dir, *QUICK_TRAINING, "train.device=cpu")
 
     accuracy = job.return_value
     assert type(accuracy) is float
@@ -112,9 +112,26 @@ def test_train_on_cuda_without_cuda_says_so(tmp_path: Path, digits_dir: Path) ->
         run_train(tmp_path, digits_dir, "train.device=cuda")
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_train_on_a_gpu_by_default(tmp_path: Path, digits_dir: Path) -> None:
+    accuracy = run_train(tmp_path, digits_dir, *QUICK_TRAINING).return_value
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["device"] == "cuda"
+    tf32 = torch.cuda.get_device_capability()[0] >= 8
+    assert metrics["precision"] == ("tf32" if tf32 else "fp32")
+    assert accuracy >= 0.9
+
+
 def test_unknown_precision_is_refused(tmp_path: Path, digits_dir: Path) -> None:
     with pytest.raises(ValueError, match=re.escape("train.precision=fp8 is unknown")):
         run_train(tmp_path, digits_dir, "train.precision=fp8")
+
+
+def test_tf32_on_the_cpu_is_refused(tmp_path: Path, digits_dir: Path) -> None:
+    message = "train.precision=tf32 needs a CUDA GPU of compute capability 8.0 or newer"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_train(tmp_path, digits_dir, "train.device=cpu", "train.precision=tf32")
 
 
 def test_standalone_apps_chain_through_their_defaults(tmp_path: Path) -> None:
