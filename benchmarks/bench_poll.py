@@ -82,7 +82,7 @@ def main() -> None:
                 template = plans[0].template
                 assert template is not None
                 spec_paths = {template.digest: sweep_dir / "pipeline.yaml"}
-                rets = run_vertex(plans, conf, sweep_dir, spec_paths)
+                rets = run_vertex(plans, conf, sweep_dir, spec_paths, time.time_ns())
                 assert wait_start.at is not None
                 waited = time.perf_counter() - wait_start.at
                 requests = emulator.stats()["requests"]

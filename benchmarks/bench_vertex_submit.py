@@ -66,7 +66,7 @@ def submit_ours(jobs: int, endpoint: str, work: Path, concurrency: int) -> tuple
     conf, plans = plan_jobs_of(APP_DIR, overrides, [[f"x={i}"] for i in range(jobs)], sweep_dir)
     composed = time.perf_counter()
     spec_paths = compile_templates(conf, plans, sweep_dir)
-    rets = run_vertex(plans, conf, sweep_dir, spec_paths)
+    rets = run_vertex(plans, conf, sweep_dir, spec_paths, time.time_ns())
     submitted = time.perf_counter()
     assert len(rets) == jobs and all(r.status == JobStatus.UNKNOWN for r in rets)
     return composed - start, submitted - composed, len(rets)

@@ -73,7 +73,9 @@ def launch(
     task_function: TaskFunction,
     job_overrides: Sequence[Sequence[str]],
     initial_job_idx: int,
+    started_ns: int,
 ) -> Sequence[JobReturn]:
+    """Launch one batch of the multirun that started at `started_ns` (time.time_ns())."""
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     conf = launcher_conf(config)
@@ -102,5 +104,5 @@ def launch(
         return run_local(plans, conf, hydra_context, config, task_function)
     from ._vertex import run_vertex
 
-    returns: list[JobReturn] = run_vertex(plans, conf, sweep_dir, spec_paths)
+    returns: list[JobReturn] = run_vertex(plans, conf, sweep_dir, spec_paths, started_ns)
     return returns

@@ -3,9 +3,10 @@
 The PipelineJob message is built once per template (the spec parsed once into its Struct, the
 settings shared by every job) and copied per job, which fills in only its own fields.
 
-Job ids are `<pipeline>-<sweep id>-<job num>`, the sweep id a hash of the machine and the absolute
-sweep dir: the same job of the same sweep always has the same id, so a create retried after its
-answer was lost meets ALREADY_EXISTS instead of submitting the job twice.
+Job ids are `<pipeline>-<sweep id>-<job num>`, the sweep id a hash of the machine, the absolute
+sweep dir and the time the multirun started: the same job of the same multirun always has the
+same id, so a create retried after its answer was lost meets ALREADY_EXISTS instead of submitting
+the job twice.
 """
 
 import hashlib
@@ -63,12 +64,12 @@ def overrides_text(plan: JobPlan) -> str:
     return " ".join(filter_overrides(plan.overrides))
 
 
-def sweep_id(sweep_dir: Path) -> str:
-    """10 hex digits of sha256(host name, absolute sweep dir). Hydra gives each multirun its own
-    sweep dir, so sweeps get distinct ids, while every create of this sweep (retries, batches of
-    a batched sweeper, a relaunch in the same dir) names the same jobs. The host name keeps equal
-    paths on different machines (containers, CI runners) apart."""
-    text = f"{socket.gethostname()}:{sweep_dir.absolute()}"
+def sweep_id(sweep_dir: Path, started_ns: int) -> str:
+    """10 hex digits of sha256(host name, absolute sweep dir, start of the multirun in ns): every
+    create of one multirun (retries, batches of a batched sweeper) names the same jobs, and a
+    multirun launched again into the same sweep dir runs its jobs again, as Hydra's launchers do.
+    The host name keeps equal paths on different machines (containers, CI runners) apart."""
+    text = f"{socket.gethostname()}:{sweep_dir.absolute()}:{started_ns}"
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 

@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ._job_request import SWEEP_LABEL
 from ._submit import SubmittedJob
 
 MANIFEST_NAME = "vertex_jobs.jsonl"
@@ -19,6 +20,7 @@ def append_manifest(path: Path, submitted: Iterable[SubmittedJob]) -> None:
             entry = {
                 "job_num": request.plan.num,
                 "job_id": request.job_id,
+                "sweep_id": request.pipeline_job.labels[SWEEP_LABEL],
                 "overrides": list(request.plan.overrides),
                 "console_url": request.console_url,
                 "name": result.job.name,

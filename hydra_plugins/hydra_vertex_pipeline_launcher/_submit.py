@@ -35,8 +35,8 @@ def _create(client: VertexClient, request: JobRequest) -> SubmittedJob:
         return SubmittedJob(
             request,
             None,
-            f"job id {request.job_id} exists already and runs something else (a sweep launched "
-            "before into the same sweep dir): launch into a new hydra.sweep.dir",
+            f"job id {request.job_id} exists already and runs something else; it was not "
+            "adopted: launch the sweep again",
         )
     return SubmittedJob(request, job)
 

@@ -43,7 +43,7 @@ def wait_for_jobs(
 ) -> None:
     """Poll until every job in `states` (job id -> last state seen, updated in place) has
     finished, calling `on_finished(job id)` once per job as it finishes. Jobs of the sweep that
-    are not in `states` (other launches into the same sweep dir) are ignored; a job of `states`
+    are not in `states` (earlier batches of a batched sweeper) are ignored; a job of `states`
     that is not listed is read on its own."""
     for job in [j for j, state in states.items() if is_finished(state)]:
         on_finished(job)

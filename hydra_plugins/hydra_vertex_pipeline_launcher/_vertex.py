@@ -174,8 +174,10 @@ def run_vertex(
     conf: VertexPipelineLauncherConf,
     sweep_dir: Path,
     spec_paths: Mapping[str, Path],
+    started_ns: int,
 ) -> list[JobReturn]:
-    sweep = sweep_id(sweep_dir)
+    """Submit the jobs of one launch of the multirun that started at `started_ns`."""
+    sweep = sweep_id(sweep_dir, started_ns)
     requests = job_requests(plans, conf, sweep)
     client = vertex_client(conf)
     pipelines = ", ".join(str(p) for p in spec_paths.values())

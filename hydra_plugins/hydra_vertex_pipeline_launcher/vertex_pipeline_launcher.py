@@ -1,4 +1,5 @@
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,8 @@ class VertexPipelineLauncher(Launcher):
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
+        # when the multirun started (time.time_ns()): part of its jobs' ids on Vertex AI
+        self.started_ns = 0
 
     def setup(
         self,
@@ -28,6 +31,7 @@ class VertexPipelineLauncher(Launcher):
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
+        self.started_ns = time.time_ns()
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
@@ -39,5 +43,10 @@ class VertexPipelineLauncher(Launcher):
         assert self.hydra_context is not None
         assert self.task_function is not None
         return _core.launch(
-            self.config, self.hydra_context, self.task_function, job_overrides, initial_job_idx
+            self.config,
+            self.hydra_context,
+            self.task_function,
+            job_overrides,
+            initial_job_idx,
+            self.started_ns,
         )

@@ -20,11 +20,11 @@ from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigE
 from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import (
     SWEEP_LABEL,
     job_requests,
-    sweep_id,
 )
 from hydra_plugins.hydra_vertex_pipeline_launcher._manifest import MANIFEST_NAME
 from hydra_plugins.hydra_vertex_pipeline_launcher._progress import SweepProgress
 from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
+from hydra_plugins.hydra_vertex_pipeline_launcher._submit import SubmittedJob, submit_jobs
 from hydra_plugins.hydra_vertex_pipeline_launcher._tracking import wait_for_jobs
 from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import collect
 from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (
@@ -44,6 +44,16 @@ def endpoint(emulator_endpoint: str) -> str:
     return f"hydra.launcher.api_endpoint={emulator_endpoint}"
 
 
+def manifest_lines(sweep_dir: Path) -> list[str]:
+    return (sweep_dir / MANIFEST_NAME).read_text().splitlines()
+
+
+def manifest_sweep_id(sweep_dir: Path) -> str:
+    """The sweep id of the first launch into the sweep dir, from its manifest."""
+    sweep: str = json.loads(manifest_lines(sweep_dir)[0])["sweep_id"]
+    return sweep
+
+
 def test_sweep_returns_every_value_and_the_data_step_runs_once(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
@@ -61,7 +71,7 @@ def test_sweep_returns_every_value_and_the_data_step_runs_once(
     assert sorted(stats["created"].values()) == [1, 1, 1, 1]
     assert stats["requests"]["get"] == 4  # one read of the task details per finished job
     # server-side: every job succeeded; the data task executed once, three times from the cache
-    listed = emulator_jobs(emulator, SWEEP_LABEL, sweep_id(tmp_path))
+    listed = emulator_jobs(emulator, SWEEP_LABEL, manifest_sweep_id(tmp_path))
     assert {j["state"] for j in listed} == {"PIPELINE_STATE_SUCCEEDED"}
     data_states = sorted(
         str(task["state"])
@@ -163,10 +173,10 @@ def test_wait_false_submits_writes_the_manifest_and_exits_0(
         (1, ["x=2"]),
         (2, ["x=3"]),
     ]
-    assert lines[0]["job_id"] == f"fast-app-{sweep_id(tmp_path)}-0"
+    assert lines[0]["job_id"] == f"fast-app-{lines[0]['sweep_id']}-0"
     assert lines[0]["console_url"].endswith(f"/runs/{lines[0]['job_id']}?project=test-project")
     assert emulator.stats()["requests"]["list"] == 0  # nothing waited for
-    assert len(emulator_jobs(emulator, SWEEP_LABEL, sweep_id(tmp_path))) == 3
+    assert len(emulator_jobs(emulator, SWEEP_LABEL, lines[0]["sweep_id"])) == 3
 
 
 def test_wait_false_reports_no_result(start_emulator: StartEmulator, tmp_path: Path) -> None:
@@ -177,18 +187,20 @@ def test_wait_false_reports_no_result(start_emulator: StartEmulator, tmp_path: P
     assert rets[0].return_value is None
 
 
-def test_relaunch_into_the_same_sweep_dir_adopts_the_jobs(
+def test_relaunch_into_the_same_sweep_dir_runs_the_jobs_again(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
     emulator = start_emulator()
     overrides = [*FAST, endpoint(emulator.endpoint)]
     first = launch(APP_DIR, overrides, [["x=1"], ["x=2"]], tmp_path)
+    first_sweep = manifest_sweep_id(tmp_path)
     again = launch(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path)
     assert [r.return_value for r in first] == [1.0, 4.0]
-    assert again[0].status == JobStatus.COMPLETED and again[0].return_value == 1.0
-    assert again[1].status == JobStatus.FAILED
-    assert "exists already and runs something else" in str(again[1]._return_value)
-    assert set(emulator.stats()["created"].values()) == {1}
+    assert [r.return_value for r in again] == [1.0, 25.0]
+    # four jobs, each created once: the second launch is a multirun of its own
+    assert sorted(emulator.stats()["created"].values()) == [1, 1, 1, 1]
+    sweeps = {json.loads(line)["sweep_id"] for line in manifest_lines(tmp_path)}
+    assert len(sweeps) == 2 and first_sweep in sweeps
     # cancelling a job that has ended (as an interrupt may, racing the job) is no error
     client = VertexClient(
         pipeline_service("us-central1", emulator.endpoint, 1),
@@ -196,8 +208,35 @@ def test_relaunch_into_the_same_sweep_dir_adopts_the_jobs(
         "us-central1",
         RetryPolicy(),
     )
-    client.cancel(client.name_of(f"fast-app-{sweep_id(tmp_path)}-0"))
+    client.cancel(client.name_of(f"fast-app-{first_sweep}-0"))
     assert emulator.stats()["requests"]["cancel"] == 1
+
+
+def test_an_existing_job_id_is_adopted_only_for_the_same_job(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    """A create whose answer was lost meets ALREADY_EXISTS on its retry: the job is adopted if it
+    is the one this launch asked for (same spec and parameters), never if it is another."""
+    emulator = start_emulator()
+    overrides = [*FAST, endpoint(emulator.endpoint)]
+    conf, plans = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=2"]], tmp_path / "a")
+    client = VertexClient(
+        pipeline_service("us-central1", emulator.endpoint, 1),
+        "test-project",
+        "us-central1",
+        RetryPolicy(),
+    )
+    created: dict[int, SubmittedJob] = {}
+    submit_jobs(client, job_requests(plans, conf, "abc"), 2, created)
+    _, other = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path / "a")
+    retried: dict[int, SubmittedJob] = {}
+    submit_jobs(client, job_requests(other, conf, "abc"), 2, retried)
+    first = created[0].job
+    assert first is not None and retried[0].job is not None
+    assert retried[0].job.name == first.name
+    assert retried[1].job is None
+    assert "exists already and runs something else" in str(retried[1].error)
+    assert sorted(emulator.stats()["created"].values()) == [1, 1]
 
 
 def test_sigint_while_waiting_cancels_the_sweep(
@@ -220,7 +259,6 @@ def test_sigint_while_waiting_cancels_the_sweep(
         text=True,
     )
     assert proc.stdout is not None
-    sweep = sweep_id(tmp_path)
 
     def running() -> bool:
         states = [j["state"] for j in emulator_jobs(emulator, SWEEP_LABEL, sweep)]
@@ -229,6 +267,7 @@ def test_sigint_while_waiting_cancels_the_sweep(
     for line in proc.stdout:
         if "Waiting for 3 jobs" in line:
             break
+    sweep = manifest_sweep_id(tmp_path)  # written before the wait
     wait_until(running, "two jobs of the sweep running")
     proc.send_signal(signal.SIGINT)
     output = proc.stdout.read()

@@ -32,15 +32,16 @@ VERTEX_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 @given(name=st.text(min_size=1, max_size=300), num=st.integers(min_value=0, max_value=10**6))
 def test_job_ids_are_valid_vertex_ids(name: str, num: int) -> None:
     pipeline = kfp_name(name) or "p"
-    jid = job_id(pipeline, sweep_id(Path("/sweeps/a")), num)
+    jid = job_id(pipeline, sweep_id(Path("/sweeps/a"), 1), num)
     assert VERTEX_JOB_ID.match(jid), jid
     assert jid.endswith(f"-{num}")
 
 
-def test_sweep_id_is_deterministic_per_sweep_dir(tmp_path: Path) -> None:
-    assert sweep_id(tmp_path / "a") == sweep_id(tmp_path / "a")
-    assert sweep_id(tmp_path / "a") != sweep_id(tmp_path / "b")
-    assert re.fullmatch("[0-9a-f]{10}", sweep_id(tmp_path))
+def test_sweep_id_is_deterministic_per_sweep_dir_and_start(tmp_path: Path) -> None:
+    assert sweep_id(tmp_path / "a", 1) == sweep_id(tmp_path / "a", 1)
+    assert sweep_id(tmp_path / "a", 1) != sweep_id(tmp_path / "b", 1)
+    assert sweep_id(tmp_path / "a", 1) != sweep_id(tmp_path / "a", 2)
+    assert re.fullmatch("[0-9a-f]{10}", sweep_id(tmp_path, 1))
 
 
 def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None:
@@ -90,7 +91,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         "https://console.cloud.google.com/vertex-ai/locations/us-central1/pipelines/runs/"
         "sweep-app-abc123-0?project=test-project"
     )
-    # the same job again has the same digest: a relaunch into the same dir adopts it
+    # the same job again has the same digest: a create retried after ALREADY_EXISTS adopts it
     again = job_requests(plans, conf, "abc123")
     assert again[1].digest == requests[1].digest
     assert PipelineJob.to_dict(again[0].pipeline_job) == PipelineJob.to_dict(first)
