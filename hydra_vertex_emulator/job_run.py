@@ -9,7 +9,7 @@ Cloud Storage mount) once it ends. A task appears in jobDetail.taskDetails once 
 import itertools
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -140,31 +140,26 @@ class JobRun:
         return records
 
     def _upload(self, result: TaskResult) -> None:
+        """The task's output artifacts."""
+        self._upload_paths(result.output_artifacts.values(), None)
+
+    def _upload_mounted(self, result: TaskResult) -> None:
+        """What the task wrote under the storage folder paths among its input parameters."""
+        paths = [Path(value) for value in result.input_parameters.values()]
+        mounted = [p for p in paths if p.is_relative_to(self.storage_dir)]
+        self._upload_paths(mounted, result.start_time)
+
+    def _upload_paths(self, paths: Iterable[Path], modified_since: float | None) -> None:
+        """Each existing path under its gs:// URI; a failed upload is logged, not raised."""
         if self.uploader is None:
             return
-        for path in result.output_artifacts.values():
+        for path in paths:
             if not path.exists():
                 continue
             uri = gcs_uri(self.storage_dir, path)
             try:
-                count = self.uploader.upload(uri, path)
+                count = self.uploader.upload(uri, path, modified_since=modified_since)
             except Exception:
                 log.exception(f"Uploading {uri} to {self.uploader.endpoint} failed")
                 continue
             log.debug(f"Uploaded {count} objects to {uri}")
-
-    def _upload_mounted(self, result: TaskResult) -> None:
-        """What the task wrote under the storage folder paths among its input parameters."""
-        if self.uploader is None:
-            return
-        for value in result.input_parameters.values():
-            path = Path(value)
-            if not path.is_relative_to(self.storage_dir) or not path.exists():
-                continue
-            uri = gcs_uri(self.storage_dir, path)
-            try:
-                count = self.uploader.upload(uri, path, modified_since=result.start_time)
-            except Exception:
-                log.exception(f"Uploading {uri} to {self.uploader.endpoint} failed")
-                continue
-            log.debug(f"Uploaded {count} objects written by {result.task} to {uri}")
