@@ -28,7 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy hydra_plugins hydra_vertex_emulator example_app tests benchmarks
+	$(BIN)/mypy hydra_plugins hydra_vertex_pipelines hydra_vertex_emulator example_app tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py

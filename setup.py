@@ -25,7 +25,9 @@ setup(
     description="Hydra launcher plugin that runs multiruns as Vertex AI Pipelines",
     long_description=(root / "README.md").read_text(),
     long_description_content_type="text/markdown",
-    packages=find_namespace_packages(include=["hydra_plugins.*", "hydra_vertex_emulator*"]),
+    packages=find_namespace_packages(
+        include=["hydra_plugins.*", "hydra_vertex_pipelines*", "hydra_vertex_emulator*"]
+    ),
     cmdclass={"editable_wheel": EditableWithPathEntry},
     package_data={"hydra_plugins.hydra_vertex_pipeline_launcher": ["py.typed"]},
     classifiers=[

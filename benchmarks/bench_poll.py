@@ -25,12 +25,12 @@ sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import run_vertex  # noqa: E402
-from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (  # noqa: E402
-    LIST_PAGE_SIZE,
-)
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
+from hydra_vertex_pipelines.executors.vertex.client import (  # noqa: E402
+    LIST_PAGE_SIZE,
+)
+from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 
 BUCKET = "test-bucket"
 
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--parallel-jobs", type=int, default=4, help="the emulator's")
     args = parser.parse_args()
     wait_start = WaitStart()
-    vertex_log = logging.getLogger("hydra_plugins.hydra_vertex_pipeline_launcher._vertex")
+    vertex_log = logging.getLogger("hydra_vertex_pipelines.executors.vertex.executor")
     vertex_log.setLevel(logging.INFO)
     vertex_log.addHandler(wait_start)
     gcs = contextlib.ExitStack()
@@ -69,7 +69,7 @@ def main() -> None:
                 max_parallel_jobs=args.parallel_jobs,
             )
             with Emulator(config).start() as emulator:
-                conf, plans = plan_sweep(
+                conf, jobs = plan_sweep(
                     APP_DIR,
                     [
                         "hydra/launcher=fast",
@@ -79,10 +79,7 @@ def main() -> None:
                     [[f"x={i}"] for i in range(args.jobs)],
                     sweep_dir,
                 )
-                template = plans[0].template
-                assert template is not None
-                spec_paths = {template.digest: sweep_dir / "pipeline.yaml"}
-                rets = run_vertex(plans, conf, sweep_dir, spec_paths, time.time_ns())
+                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(jobs)
                 assert wait_start.at is not None
                 waited = time.perf_counter() - wait_start.at
                 requests = emulator.stats()["requests"]

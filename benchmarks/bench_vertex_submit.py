@@ -41,11 +41,13 @@ from kfp import compiler, dsl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
-from vertex_launch import APP_DIR, plan_jobs_of  # noqa: E402
+from vertex_launch import APP_DIR, compose  # noqa: E402
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._core import compile_templates  # noqa: E402
-from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import run_vertex  # noqa: E402
 from hydra_vertex_emulator.storage_emulator import free_port, storage_emulator  # noqa: E402
+from hydra_vertex_pipelines.compiling.compiled_job import compile_jobs  # noqa: E402
+from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
+from hydra_vertex_pipelines.launch import launcher_conf  # noqa: E402
+from hydra_vertex_pipelines.planning.job_plan import plan_jobs  # noqa: E402
 
 PROJECT = "test-project"
 LOCATION = "us-central1"
@@ -63,10 +65,13 @@ def submit_ours(jobs: int, endpoint: str, work: Path, concurrency: int) -> tuple
     ]
     sweep_dir = work / f"ours-{concurrency}"
     start = time.perf_counter()
-    conf, plans = plan_jobs_of(APP_DIR, overrides, [[f"x={i}"] for i in range(jobs)], sweep_dir)
+    cfg, context = compose(APP_DIR, overrides, sweep_dir)
+    conf = launcher_conf(cfg)
+    plans = plan_jobs(context, cfg, [[f"x={i}"] for i in range(jobs)], 0)
     composed = time.perf_counter()
-    spec_paths = compile_templates(conf, plans, sweep_dir)
-    rets = run_vertex(plans, conf, sweep_dir, spec_paths, time.time_ns())
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    executor = VertexExecutor(conf, sweep_dir, time.time_ns())
+    rets = executor.execute(compile_jobs(conf, plans, sweep_dir, executor.main_run_dir))
     submitted = time.perf_counter()
     assert len(rets) == jobs and all(r.status == JobStatus.UNKNOWN for r in rets)
     return composed - start, submitted - composed, len(rets)

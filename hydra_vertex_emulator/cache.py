@@ -2,7 +2,7 @@
 
 import threading
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import MemoryTaskCache
+from hydra_vertex_pipelines.runner import MemoryTaskCache
 
 
 class ExecutionCache:

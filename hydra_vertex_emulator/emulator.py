@@ -80,10 +80,6 @@ class Emulator:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    @property
-    def faults(self) -> FaultConfig:
-        return self._faults.config
-
     def set_faults(self, faults: FaultConfig) -> None:
         """Use these fault settings from now on (fresh random draws and create counts)."""
         self._faults.configure(faults)

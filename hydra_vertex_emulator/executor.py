@@ -6,13 +6,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner
+from hydra_vertex_pipelines.runner import LocalRunner, RunSettings
+from hydra_vertex_pipelines.vertex_facts import TERMINAL_JOB_STATES
 
 from .cache import ExecutionCache
 from .errors import failed_precondition
-from .gcs import GcsUploader, local_path, mounted_values
+from .gcs import GcsUploader, mounted_values
 from .job_run import Ids, JobRun
-from .store import TERMINAL_STATES, JobStore
+from .store import JobStore
 from .transitions import INTERNAL, finish_job, job_error, request_cancel, start_job
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class JobExecutor:
         """Start cancelling (Vertex's cancel is asynchronous too); a finished job refuses."""
         with self._lock:
             state = self.store.get(name).state
-            if state in TERMINAL_STATES:
+            if state in TERMINAL_JOB_STATES:
                 raise failed_precondition(
                     f"Cannot cancel PipelineJob {name}: it is already in state {state}."
                 )
@@ -77,14 +78,13 @@ class JobExecutor:
             runner = LocalRunner(
                 record.spec,
                 mounted_values(self.storage_dir, record.parameter_values),
-                job_dir=self.storage_dir / "_logs" / record.name,
-                artifact_root=local_path(self.storage_dir, run.run_uri),
-                label=record.job_id,
-                echo=self.echo,
-                failure_policy=record.failure_policy,
+                RunSettings(
+                    label=record.job_id,
+                    echo=self.echo,
+                    fail_fast=record.failure_policy == "fast",
+                ),
+                run,
                 cache=self.cache.scoped(record.parent),
-                on_update=run.on_update,
-                task_root=run.task_root,
             )
             root_ids = self.ids.next(), self.ids.next()
             self.store.update(name, lambda r: start_job(r, *root_ids))
@@ -104,7 +104,7 @@ class JobExecutor:
         log.info(f"{name}: running")
         try:
             result = runner.run()
-            outcome, error = result.state, job_error(result)
+            outcome, error = result.outcome.value, job_error(result)
         except Exception as e:
             log.exception(f"{name}: the emulator failed to run the job")
             outcome, error = "FAILED", (INTERNAL, f"The emulator failed to run the job: {e}")

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hydra_vertex_pipelines.vertex_facts import snake_case
+
 from .resources import PIPELINE_STATES
 
 _TOKEN = re.compile(
@@ -179,7 +181,7 @@ def _canonical_field(name: str) -> str:
         if len(name) == len(_LABEL_PREFIX):
             raise FilterError("a label filter needs a key: labels.<key>=<value>")
         return name
-    snake = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", name).lower()
+    snake = snake_case(name)
     if snake not in _STRING_FIELDS and snake not in _TIME_FIELDS and snake != "labels":
         known = ", ".join([*_STRING_FIELDS, *_TIME_FIELDS, "labels.<key>"])
         raise FilterError(f"cannot filter PipelineJobs on {name!r}; fields: {known}")

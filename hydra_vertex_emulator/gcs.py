@@ -15,10 +15,9 @@ from google.api_core.exceptions import Conflict
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.storage import Bucket, Client
 
-log = logging.getLogger(__name__)
+from hydra_vertex_pipelines.vertex_facts import GCS_MOUNT, GS, split_gs_uri
 
-GS = "gs://"
-GCS_MOUNT = "/gcs/"
+log = logging.getLogger(__name__)
 
 
 def local_path(storage_dir: Path, uri: str) -> Path:
@@ -44,11 +43,6 @@ def mounted_values(storage_dir: Path, values: Mapping[str, Any]) -> dict[str, An
         if path and ".." not in path.split("/"):
             mounted[name] = str(local_path(storage_dir, GS + path))
     return mounted
-
-
-def _split(uri: str) -> tuple[str, str]:
-    bucket, _, name = uri[len(GS) :].partition("/")
-    return bucket, name.strip("/")
 
 
 class GcsUploader:
@@ -79,7 +73,7 @@ class GcsUploader:
     def upload(self, uri: str, path: Path, modified_since: float | None = None) -> int:
         """Upload the file, or the folder's files recursively (those modified since a time,
         when given); returns the number of objects."""
-        bucket_name, prefix = _split(uri)
+        bucket_name, prefix = split_gs_uri(uri)
         bucket = self._ensure_bucket(bucket_name)
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         if modified_since is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import TaskResult
+from hydra_vertex_pipelines.runner import TaskResult, TaskState
 
 from .gcs import GcsUploader, gcs_uri, local_path
 from .store import ArtifactRecord, JobRecord, JobStore
@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 
 # LocalRunner task state (and whether it was cached) -> PipelineTaskDetail and Execution states
 _TASK_STATES = {
-    ("RUNNING", False): ("RUNNING", "RUNNING"),
-    ("SUCCEEDED", False): ("SUCCEEDED", "COMPLETE"),
-    ("SUCCEEDED", True): ("SKIPPED", "CACHED"),
-    ("FAILED", False): ("FAILED", "FAILED"),
-    ("CANCELLED", False): ("CANCELLED", "CANCELLED"),
+    (TaskState.RUNNING, False): ("RUNNING", "RUNNING"),
+    (TaskState.SUCCEEDED, False): ("SUCCEEDED", "COMPLETE"),
+    (TaskState.SUCCEEDED, True): ("SKIPPED", "CACHED"),
+    (TaskState.FAILED, False): ("FAILED", "FAILED"),
+    (TaskState.CANCELLED, False): ("CANCELLED", "CANCELLED"),
 }
 
 
@@ -62,7 +62,7 @@ def _artifact_types(definitions: Mapping[str, Any]) -> dict[str, tuple[str, str]
 
 
 class JobRun:
-    """One job's LocalRunner hooks: Vertex's output layout, and task results into the record."""
+    """One job's TaskHandler: Vertex's output layout, and task results into the record."""
 
     def __init__(
         self,
@@ -81,23 +81,27 @@ class JobRun:
         self.ids = ids
         self.storage_dir = storage_dir
         self.uploader = uploader
+        self.log_dir = storage_dir / "_logs" / record.name
         self._execution_ids: dict[str, int] = {}
         self._task_ids: dict[str, int] = {}
 
-    def task_root(self, key: str) -> Path:
-        """The LocalRunner's task_root hook: a new execution's folder."""
+    def task_folder(self, key: str) -> Path:
+        """A new execution's folder."""
         execution_id = self.ids.next()
         self._execution_ids[key] = execution_id
         return local_path(self.storage_dir, f"{self.run_uri}/{key}_{execution_id}")
 
-    def on_update(self, result: TaskResult) -> None:
-        """The LocalRunner's on_update hook; tasks that never started are not shown."""
+    def log_file(self, key: str) -> Path:
+        return self.log_dir / f"{key}.log"
+
+    def task_changed(self, result: TaskResult) -> None:
+        """Into the record; tasks that never started are not shown."""
         states = _TASK_STATES.get((result.state, result.cached))
         if result.start_time is None or states is None:
             return
-        if result.state == "SUCCEEDED" and not result.cached:
+        if result.state == TaskState.SUCCEEDED and not result.cached:
             self._upload(result)
-        if result.state in ("SUCCEEDED", "FAILED") and not result.cached:
+        if result.state in (TaskState.SUCCEEDED, TaskState.FAILED) and not result.cached:
             self._upload_mounted(result)
         update = self._task_update(result, *states)
         self.store.update(self.name, lambda record: apply_task_update(record, update))

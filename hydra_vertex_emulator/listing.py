@@ -9,10 +9,11 @@ import binascii
 import functools
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from hydra_vertex_pipelines.vertex_facts import camel_case, snake_case
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -52,10 +53,6 @@ class _Key:
         return self.value > other.value if self.descending else self.value < other.value
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z])([A-Z])", r"_\1", name).lower()
-
-
 def parse_order_by(text: str) -> list[tuple[str, bool]]:
     """(JSON field, descending) per comma-separated `field [asc|desc]`."""
     order: list[tuple[str, bool]] = []
@@ -63,7 +60,7 @@ def parse_order_by(text: str) -> list[tuple[str, bool]]:
         words = part.split()
         if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
             raise ListingError(f"orderBy {text!r}: write `field [asc|desc]`, comma-separated")
-        field = _ORDER_FIELDS.get(_snake(words[0]))
+        field = _ORDER_FIELDS.get(snake_case(words[0]))
         if field is None:
             raise ListingError(
                 f"cannot order PipelineJobs by {words[0]!r}; fields: {', '.join(_ORDER_FIELDS)}"
@@ -133,10 +130,6 @@ def paginate(
     return Page(page, token)
 
 
-def _camel(path: str) -> str:
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), path)
-
-
 def apply_read_mask(job: Mapping[str, Any], mask: str) -> dict[str, Any]:
     """Only the fields the comma-separated paths name (snake_case or camelCase)."""
     out: dict[str, Any] = {}
@@ -144,7 +137,7 @@ def apply_read_mask(job: Mapping[str, Any], mask: str) -> dict[str, Any]:
         if not path:
             continue
         source: Any = job
-        parts = [_camel(p) for p in path.split(".")]
+        parts = [camel_case(p) for p in path.split(".")]
         for part in parts:
             source = source.get(part) if isinstance(source, Mapping) else None
         if source is None:

@@ -24,10 +24,6 @@ def job_name(parent: str, job_id: str) -> str:
     return f"{parent}/pipelineJobs/{job_id}"
 
 
-def job_id_of(name: str) -> str:
-    return name.rsplit("/", 1)[1]
-
-
 def generated_job_id() -> str:
     """The id of a job created without pipelineJobId (Vertex makes a numeric one)."""
     return str(10**18 + secrets.randbelow(9 * 10**18))

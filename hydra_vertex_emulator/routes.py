@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hydra_vertex_pipelines.vertex_facts import camel_case
+
 from .names import job_name, parent_name
 from .resources import enums_as_ints, job_json
 from .service import PipelineService
@@ -124,4 +126,4 @@ def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
 
 def query_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """The query by camelCase name (Google APIs take snake_case too); the last value wins."""
-    return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v for k, v in pairs}
+    return {camel_case(k): v for k, v in pairs}

@@ -6,13 +6,15 @@ import threading
 import time
 from typing import Any
 
+from hydra_vertex_pipelines.vertex_facts import BILLING_LABEL, TERMINAL_JOB_STATES
+
 from .errors import failed_precondition, invalid_argument, not_found
 from .executor import JobExecutor
 from .filters import FilterError, matches, parse_filter
 from .listing import ListingError, apply_read_mask, page_size_of, paginate
 from .names import generated_job_id, job_name
 from .resources import delete_operation_json, job_json
-from .store import TERMINAL_STATES, JobRecord, JobStore
+from .store import JobRecord, JobStore
 from .validate import (
     check_job_id,
     check_labels,
@@ -22,9 +24,6 @@ from .validate import (
     parameter_values,
     pipeline_root,
 )
-
-# the label Vertex adds to every PipelineJob
-BILLING_LABEL = "vertex-ai-pipelines-run-billing-id"
 
 
 class PipelineService:
@@ -107,7 +106,7 @@ class PipelineService:
     def delete(self, name: str) -> dict[str, Any]:
         """Delete a finished job; the answer is the (already done) long-running operation."""
         record = self.store.get(name)
-        if record.state not in TERMINAL_STATES:
+        if record.state not in TERMINAL_JOB_STATES:
             raise failed_precondition(
                 f"Cannot delete PipelineJob {name} in state {record.state}: cancel it first."
             )

@@ -11,9 +11,6 @@ from .errors import already_exists, not_found
 
 T = TypeVar("T")
 
-# PipelineState names of a job that will not change any more
-TERMINAL_STATES = ("PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED")
-
 
 @dataclass(frozen=True)
 class ArtifactRecord:

@@ -3,7 +3,7 @@
 import time
 from dataclasses import dataclass, field
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import PipelineResult
+from hydra_vertex_pipelines.runner import PipelineOutcome, PipelineResult, TaskState
 
 from .store import ArtifactRecord, JobRecord, TaskRecord
 
@@ -102,12 +102,12 @@ def request_cancel(record: JobRecord) -> None:
 
 
 def job_error(result: PipelineResult) -> tuple[int, str] | None:
-    code = JOB_OUTCOMES[result.state][2]
-    if result.state == "SUCCEEDED":
+    code = JOB_OUTCOMES[result.outcome.value][2]
+    if result.outcome == PipelineOutcome.SUCCEEDED:
         return None
-    if result.state == "CANCELLED":
+    if result.outcome == PipelineOutcome.CANCELLED:
         return code, "The PipelineJob was cancelled."
-    failed = [name for name, task in result.tasks.items() if task.state == "FAILED"]
+    failed = [name for name, task in result.tasks.items() if task.state == TaskState.FAILED]
     return code, (
         f"The DAG failed because some tasks failed. The failed tasks are: [{', '.join(failed)}]. "
         f"{result.error}"

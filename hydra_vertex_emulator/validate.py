@@ -5,11 +5,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import (
-    SpecError,
-    check_parameter_values,
-    task_order,
-)
+from hydra_vertex_pipelines.runner import SpecError, check_parameter_values, task_order
+from hydra_vertex_pipelines.vertex_facts import FAIL_FAST, camel_case
 
 from .errors import invalid_argument
 from .names import JOB_ID
@@ -64,15 +61,11 @@ _PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
 _LEGACY_VALUE_KINDS = ("stringValue", "intValue", "doubleValue")
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
-
-
 def _fields(message: Any, what: str, known: tuple[str, ...]) -> dict[str, Any]:
     """The message's fields by camelCase name; an unknown one is refused as Vertex does."""
     if not isinstance(message, Mapping):
         raise invalid_argument(f"Invalid JSON payload received: {what} must be an object.")
-    fields = {_camel(k): v for k, v in message.items()}
+    fields = {camel_case(k): v for k, v in message.items()}
     unknown = sorted(set(fields) - set(known))
     if unknown:
         raise invalid_argument(
@@ -217,4 +210,4 @@ def failure_policy(runtime_config: dict[str, Any]) -> str:
         raise invalid_argument(f"runtimeConfig.failurePolicy {policy!r} is not a failure policy.")
     if "failurePolicy" in runtime_config:
         runtime_config["failurePolicy"] = policy
-    return "fast" if policy == "PIPELINE_FAILURE_POLICY_FAIL_FAST" else "slow"
+    return "fast" if policy == FAIL_FAST else "slow"

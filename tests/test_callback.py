@@ -10,21 +10,21 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from app_runner import APPS_DIR, app_env
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner, TaskResult
-from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    Mode,
+    VertexPipelineLauncherConf,
+)
+from hydra_vertex_pipelines.compiling.template import (
     CALLBACK_NAME,
     HYDRA_RUN_DIR_PARAMETER,
     compile_template,
 )
-from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
-    ComponentConf,
-    VertexPipelineLauncherConf,
-)
+from hydra_vertex_pipelines.runner import TaskResult, placeholders
 
 APP = APPS_DIR / "return_value" / "app.py"
 HAS_NUMPY = importlib.util.find_spec("numpy") is not None
@@ -34,7 +34,7 @@ HAS_NUMPY = importlib.util.find_spec("numpy") is not None
 def template_args() -> list[str]:
     """The main component's args as compiled (no job overrides)."""
     conf = VertexPipelineLauncherConf(
-        mode="compile",
+        mode=Mode.compile,
         pipeline_name="rv",
         components={"app": ComponentConf(main=True, command=["python", "app.py"])},
     )
@@ -46,14 +46,12 @@ def template_args() -> list[str]:
 
 
 def resolve(args: list[str], job_dir: Path) -> tuple[list[str], Path]:
-    """Resolve the output placeholders with the LocalRunner, as a local run would."""
-    spec: dict[str, Any] = {"root": {"dag": {"tasks": {}}}}
-    runner = LocalRunner(spec, {}, job_dir=job_dir, artifact_root=job_dir, label="0", echo=False)
+    """Resolve the output placeholders as a local run would."""
     result = TaskResult(task="app")
     result.input_parameters = {HYDRA_RUN_DIR_PARAMETER: str(job_dir / "hydra_output")}
     output_file = job_dir / "app" / "return_value"
     result.output_parameter_files = {"return_value": output_file}
-    return [runner._resolve(a, result) for a in args], output_file
+    return [placeholders.resolve(a, result) for a in args], output_file
 
 
 KINDS = {

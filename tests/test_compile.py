@@ -20,16 +20,16 @@ from hydra.core.utils import JobReturn, JobStatus
 from kfp.pipeline_spec import pipeline_spec_pb2
 from local_launch import launch
 from omegaconf import OmegaConf
+from override_keys import keys_of
 
-from hydra_plugins.hydra_vertex_pipeline_launcher import _core
-from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
-    PipelineTemplate,
-    compile_template,
-)
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
+    Mode,
     VertexPipelineLauncherConf,
 )
+from hydra_vertex_pipelines.compiling import compiled_job
+from hydra_vertex_pipelines.compiling.template import PipelineTemplate, compile_template
+from hydra_vertex_pipelines.planning.overrides import OverrideKey
 
 APP = APPS_DIR / "two_step" / "train.py"
 SWEEP = [
@@ -317,17 +317,18 @@ def test_compile_returns_unknown_status_one_compile_per_key_set(
             }
 
 
-def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
-    """Record the signatures of every template the launcher compiles (the real compiler runs)."""
-    calls: list[tuple[str, ...]] = []
+def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[OverrideKey, ...]]:
+    """Record the override keys of every template the launcher compiles (the real compiler
+    runs)."""
+    calls: list[tuple[OverrideKey, ...]] = []
 
     def counting(
-        conf: VertexPipelineLauncherConf, signatures: Sequence[str], main_args: Sequence[str]
+        conf: VertexPipelineLauncherConf, keys: Sequence[OverrideKey], main_args: Sequence[str]
     ) -> PipelineTemplate:
-        calls.append(tuple(signatures))
-        return compile_template(conf, signatures, main_args)
+        calls.append(tuple(keys))
+        return compile_template(conf, keys, main_args)
 
-    monkeypatch.setattr(_core, "compile_template", counting)
+    monkeypatch.setattr(compiled_job, "compile_template", counting)
     return calls
 
 
@@ -352,9 +353,9 @@ def test_one_template_per_set_of_override_keys(
     returns = launch(["hydra/launcher=two_step"], jobs, tmp_path, app=APP)
     assert [r.status for r in returns] == [JobStatus.UNKNOWN] * 5
     assert calls == [
-        ("optim.lr=", "~optim.momentum"),
-        ("optim.lr=", "~optim.momentum", "+extra="),
-        ("optim.lr=", "~optim.momentum="),
+        tuple(keys_of(("optim.lr=", "~optim.momentum"))),
+        tuple(keys_of(("optim.lr=", "~optim.momentum", "+extra="))),
+        tuple(keys_of(("optim.lr=", "~optim.momentum="))),
     ]
     # several key sets: one spec file per template, named by its digest
     files = sorted(p.name for p in tmp_path.glob("pipeline*.yaml"))
@@ -428,19 +429,19 @@ def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
 
 
 def _main_only(**components: ComponentConf) -> VertexPipelineLauncherConf:
-    return VertexPipelineLauncherConf(mode="compile", pipeline_name="p", components=components)
+    return VertexPipelineLauncherConf(mode=Mode.compile, pipeline_name="p", components=components)
 
 
 def test_colliding_group_path_and_dotted_key() -> None:
     conf = _main_only(app=ComponentConf(main=True, command=["python", "app.py"]))
-    signatures = ("a.b=", "a/b=", "a_b=", "a-b=", "A.B=", "~a.b=", "+a.b=", "++a.b=", "a@b=")
-    template = compile_template(conf, signatures)
-    names = [template.parameter_names[s] for s in signatures]
+    keys = keys_of(("a.b=", "a/b=", "a_b=", "a-b=", "A.B=", "~a.b=", "+a.b=", "++a.b=", "a@b="))
+    template = compile_template(conf, keys)
+    names = [template.parameter_names[k] for k in keys]
     assert len(set(names)) == len(names)
     assert all(n.isidentifier() for n in names)
     args = container(template.spec, "app")["args"]
-    assert args[: len(signatures)] == [
-        f"{s}{param(n)}" for s, n in zip(signatures, names, strict=True)
+    assert args[: len(keys)] == [
+        f"{k.key_element}={param(n)}" for k, n in zip(keys, names, strict=True)
     ]
 
 
@@ -459,12 +460,12 @@ def test_component_overrides_follow_prefixes() -> None:
         data=ComponentConf(overrides=["data", "db"]),
         app=ComponentConf(main=True),
     )
-    signatures = ("data.n=", "+data.x=", "~data", "db=", "db@backup=", "database=", "dataset=")
-    spec = compile_template(conf, signatures).spec
+    keys = keys_of(("data.n=", "+data.x=", "~data", "db=", "db@backup=", "database=", "dataset="))
+    spec = compile_template(conf, keys).spec
     data_args = container(spec, "data")["args"][:-1]  # the last one is hydra.run.dir
     assert [a.split("=")[0] for a in data_args] == ["data.n", "+data.x", "~data", "db", "db@backup"]
-    app_keys = [a.split("=")[0] for a in container(spec, "app")["args"][: len(signatures)]]
-    assert app_keys == [s.rstrip("=") for s in signatures]
+    app_keys = [a.split("=")[0] for a in container(spec, "app")["args"][: len(keys)]]
+    assert app_keys == [k.key_element for k in keys]
 
 
 def test_same_input_compiles_to_identical_bytes() -> None:
@@ -474,12 +475,12 @@ def test_same_input_compiles_to_identical_bytes() -> None:
         ),
         app=ComponentConf(main=True, inputs={"data.dir": "data.ds"}, retries=1),
     )
-    signatures = ("optim.lr=", "data.n=", "~x")
-    first = compile_template(conf, signatures)
-    second = compile_template(conf, signatures)
+    keys = keys_of(("optim.lr=", "data.n=", "~x"))
+    first = compile_template(conf, keys)
+    second = compile_template(conf, keys)
     assert first.spec_yaml == second.spec_yaml
     assert first.digest == second.digest
-    assert compile_template(conf, ("data.n=", "optim.lr=", "~x")).digest != first.digest
+    assert compile_template(conf, keys_of(("data.n=", "optim.lr=", "~x"))).digest != first.digest
 
 
 @pytest.fixture(autouse=True)

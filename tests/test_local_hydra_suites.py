@@ -15,6 +15,8 @@ from hydra.test_utils.launcher_common_tests import (
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
     LocalConf,
+    LocalMain,
+    Mode,
     VertexPipelineLauncherConf,
 )
 
@@ -22,7 +24,9 @@ ConfigStore.instance().store(
     group="hydra/launcher",
     name="vertex_pipeline_local_inline",
     node=VertexPipelineLauncherConf(
-        mode="local", local=LocalConf(main="inline"), components={"app": ComponentConf(main=True)}
+        mode=Mode.local,
+        local=LocalConf(main=LocalMain.inline),
+        components={"app": ComponentConf(main=True)},
     ),
 )
 

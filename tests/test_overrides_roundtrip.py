@@ -37,22 +37,24 @@ from hydra.core.override_parser.types import Override, Quote, QuotedString
 from hydra.errors import HydraException
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from override_keys import keys_of
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._local_runner import LocalRunner, TaskResult
-from hydra_plugins.hydra_vertex_pipeline_launcher._overrides import (
-    parameter_names,
-    parse_job_overrides,
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    Mode,
+    VertexPipelineLauncherConf,
 )
-from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
+from hydra_vertex_pipelines.compiling.template import (
     RESERVED_NAMES,
     PipelineTemplate,
     compile_template,
-    template_signatures,
 )
-from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
-    ComponentConf,
-    VertexPipelineLauncherConf,
+from hydra_vertex_pipelines.planning.overrides import (
+    OverrideKey,
+    parameter_names,
+    parse_job_overrides,
 )
+from hydra_vertex_pipelines.runner import TaskResult, placeholders
 
 PARSER = OverridesParser.create()
 
@@ -80,13 +82,13 @@ KEYS = [
 BARE = "~old"
 
 
-def compile_main_only(signatures: Sequence[str]) -> PipelineTemplate:
+def compile_main_only(texts: Sequence[str]) -> PipelineTemplate:
     conf = VertexPipelineLauncherConf(
-        mode="compile",
+        mode=Mode.compile,
         pipeline_name="roundtrip",
         components={"app": ComponentConf(main=True, command=["python", "app.py"])},
     )
-    return compile_template(conf, signatures)
+    return compile_template(conf, keys_of(texts))
 
 
 @pytest.fixture(scope="module")
@@ -101,24 +103,17 @@ _SPECS: dict[str, dict[str, Any]] = {}
 def resolved_args(template: PipelineTemplate, texts: Sequence[str], tmp: Path) -> list[str]:
     """The main task's override args after placeholder substitution, as the LocalRunner does it."""
     parsed = parse_job_overrides(texts)
-    assert template_signatures(parsed) == template.signatures
+    assert tuple(o.override_key for o in parsed) == template.override_keys
     if template.digest not in _SPECS:
         _SPECS[template.digest] = template.spec
     spec = _SPECS[template.digest]
-    runner = LocalRunner(
-        spec,
-        template.parameter_values(parsed, str(tmp / "run")),
-        job_dir=tmp,
-        artifact_root=tmp / "artifacts",
-        label="0",
-        echo=False,
-    )
+    parameters = template.runtime_parameters(parsed, str(tmp / "run"))
     task = spec["root"]["dag"]["tasks"][template.main_task]
     result = TaskResult(task=template.main_task)
-    runner._resolve_inputs(task, {}, result)
+    placeholders.resolve_inputs(spec, parameters, task, {}, result)
     container = spec["deploymentSpec"]["executors"]["exec-app"]["container"]
     args: list[str] = container["args"][: len(texts)]
-    return [runner._resolve(arg, result) for arg in args]
+    return [placeholders.resolve(arg, result) for arg in args]
 
 
 def same(a: Any, b: Any) -> bool:
@@ -272,10 +267,13 @@ def test_parameter_names_in_the_template(template: PipelineTemplate) -> None:
     assert len(names) == len(KEYS) and len(set(names)) == len(names)
     assert not set(names) & set(RESERVED_NAMES)
     assert all(n.isidentifier() for n in names)
-    assert template.parameter_names["a.b="] == "a__b"
-    assert template.parameter_names["a/b="] == "a__b_2"
-    assert template.parameter_names["class="] == "p_class"
-    assert template.parameter_names["return_value="] == "return_value_2"
+    keys = keys_of(["a.b=", "a/b=", "class=", "return_value="])
+    assert [template.parameter_names[k] for k in keys] == [
+        "a__b",
+        "a__b_2",
+        "p_class",
+        "return_value_2",
+    ]
 
 
 # --- names for any keys the grammar accepts --------------------------------------------------
@@ -302,15 +300,15 @@ def test_parameter_names_are_distinct_identifiers(keys: list[str]) -> None:
             parsed.append(PARSER.parse_override(f"{key}=1").get_key_element())
         except HydraException:
             continue  # not a key Hydra accepts ("a/b" groups with "$" ...)
-    signatures = [f"{k}=" for k in dict.fromkeys(parsed)]
-    if any(not re.search("[a-zA-Z0-9]", s) for s in signatures):
+    override_keys = [OverrideKey(k, True) for k in dict.fromkeys(parsed)]
+    if any(not re.search("[a-zA-Z0-9]", k.key_element) for k in override_keys):
         return  # refused with a message, see test_validation
-    names = parameter_names(signatures, reserved=RESERVED_NAMES)
-    assert list(names) == signatures
+    names = parameter_names(override_keys, reserved=RESERVED_NAMES)
+    assert list(names) == override_keys
     assert len(set(names.values())) == len(names)
     assert all(n.isidentifier() and not n.startswith("_") for n in names.values())
     assert not set(names.values()) & set(RESERVED_NAMES)
-    assert parameter_names(signatures, reserved=RESERVED_NAMES) == names
+    assert parameter_names(override_keys, reserved=RESERVED_NAMES) == names
 
 
 def test_random_keys_compile_and_round_trip(tmp_path: Path) -> None:

@@ -6,16 +6,16 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._overrides import (
-    hydra_literal,
-    hydra_path_value,
-)
-from hydra_plugins.hydra_vertex_pipeline_launcher._plan import JobPlan, launching_job_args
-from hydra_plugins.hydra_vertex_pipeline_launcher._run_dir import job_output_uri, main_run_dir
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
+    Mode,
     VertexPipelineLauncherConf,
 )
+from hydra_vertex_pipelines.compiling.run_dir import job_output_uri, local_run_dir
+from hydra_vertex_pipelines.executors.compile import CompileExecutor
+from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor
+from hydra_vertex_pipelines.planning.job_plan import JobPlan, launching_job_args
+from hydra_vertex_pipelines.planning.overrides import hydra_literal, hydra_path_value
 
 PARSER = OverridesParser.create()
 
@@ -24,18 +24,22 @@ def plan_in(cwd: Path, job_dir: Path, job: dict[str, object] | None = None) -> J
     hydra = {"runtime": {"cwd": str(cwd)}, "job": job or {"name": "train", "chdir": None}}
     return JobPlan(
         num=0,
-        overrides=[],
-        parsed=[],
+        overrides=(),
+        parsed=(),
         sweep_config=OmegaConf.create({"hydra": hydra}),
         job_dir=job_dir,
-        task_name="train",
+        job_name="train",
     )
 
 
-def conf(mode: str, pipeline_root: str | None = "gs://bucket/root") -> VertexPipelineLauncherConf:
+def conf(mode: Mode, pipeline_root: str | None = "gs://bucket/root") -> VertexPipelineLauncherConf:
     return VertexPipelineLauncherConf(
         mode=mode, pipeline_root=pipeline_root, components={"Train Step": ComponentConf(main=True)}
     )
+
+
+def vertex_run_dir(plan: JobPlan) -> str:
+    return VertexExecutor(conf(Mode.vertex), plan.job_dir, 0).main_run_dir(plan)
 
 
 def parsed_value(value: str) -> object:
@@ -48,7 +52,7 @@ def test_vertex_run_dir_mirrors_the_sweep_under_the_pipeline_root(tmp_path: Path
     assert job_output_uri("gs://bucket/root/", plan) == (
         "gs://bucket/root/multirun/2026-11-22/10-00-00/3"
     )
-    assert main_run_dir(conf("vertex"), plan) == "/gcs/bucket/root/multirun/2026-11-22/10-00-00/3"
+    assert vertex_run_dir(plan) == "/gcs/bucket/root/multirun/2026-11-22/10-00-00/3"
 
 
 def test_a_sweep_dir_outside_the_launch_dir_keeps_its_absolute_parts(tmp_path: Path) -> None:
@@ -58,18 +62,19 @@ def test_a_sweep_dir_outside_the_launch_dir_keeps_its_absolute_parts(tmp_path: P
 
 def test_compile_without_pipeline_root_leaves_the_run_dir_relative(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, tmp_path / "multirun" / "0")
-    assert main_run_dir(conf("compile", pipeline_root=None), plan) == "multirun/0"
+    executor = CompileExecutor(conf(Mode.compile, pipeline_root=None))
+    assert executor.main_run_dir(plan) == "multirun/0"
 
 
 def test_local_run_dir_is_the_main_tasks_hydra_output_folder(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, tmp_path / "multirun" / "0")
     expected = tmp_path / "multirun" / "0" / "artifacts" / "train-step" / "hydra_output"
-    assert main_run_dir(conf("local"), plan) == str(expected)
+    assert local_run_dir(plan, "train-step") == str(expected)
 
 
 def test_special_characters_in_the_run_dir_are_escaped(tmp_path: Path) -> None:
     plan = plan_in(tmp_path, tmp_path / "hydra_cfg" / "a=1,b=[2 3]")
-    value = main_run_dir(conf("vertex"), plan)
+    value = hydra_path_value(vertex_run_dir(plan))
     assert value.startswith("/gcs/bucket/root/hydra_cfg/")
     assert parsed_value(value) == "/gcs/bucket/root/hydra_cfg/a=1,b=[2 3]"
 

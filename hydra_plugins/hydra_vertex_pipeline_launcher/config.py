@@ -2,6 +2,18 @@ from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
 
+from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode
+
+__all__ = [
+    "ComponentConf",
+    "FailurePolicy",
+    "LocalConf",
+    "LocalMain",
+    "Mode",
+    "ResourcesConf",
+    "VertexPipelineLauncherConf",
+]
+
 
 @dataclass
 class ResourcesConf:
@@ -48,7 +60,7 @@ class ComponentConf:
 @dataclass
 class LocalConf:
     # subprocess: run the main component's command; inline: call the task function in-process
-    main: str = "subprocess"
+    main: LocalMain = LocalMain.subprocess
     # jobs of a sweep run at once
     max_parallel_jobs: int = 1
     # a component running longer than this many seconds fails its job; null: no limit
@@ -62,7 +74,7 @@ class VertexPipelineLauncherConf:
         ".VertexPipelineLauncher"
     )
     # vertex: submit to Vertex AI; local: run here; compile: write the pipeline spec and stop
-    mode: str = "vertex"
+    mode: Mode = Mode.vertex
     # GCP project
     project: str | None = "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
     # GCP region
@@ -84,7 +96,7 @@ class VertexPipelineLauncherConf:
     # Vertex caching: a task with the same component and inputs reuses an earlier result
     enable_caching: bool = True
     # fast: stop scheduling tasks once one fails; slow: run all that can run
-    failure_policy: str = "fast"
+    failure_policy: FailurePolicy = FailurePolicy.fast
     # API endpoint, e.g. http://127.0.0.1:8080 for the emulator; null: the regional endpoint
     api_endpoint: str | None = None
     # block until the jobs finish and return their results; false: submit and exit

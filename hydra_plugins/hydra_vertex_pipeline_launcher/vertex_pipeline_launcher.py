@@ -13,8 +13,7 @@ log = logging.getLogger(__name__)
 
 class VertexPipelineLauncher(Launcher):
     def __init__(self, **params: Any) -> None:
-        # the config is read in launch(), resolved against the whole Hydra config
-        self.params = params
+        # hydra.launcher is read in launch(), resolved against the whole Hydra config
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
@@ -37,12 +36,12 @@ class VertexPipelineLauncher(Launcher):
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
         # lazy import: kfp and google-cloud-* load only when a sweep is launched
-        from . import _core
+        from hydra_vertex_pipelines import launch
 
         assert self.config is not None
         assert self.hydra_context is not None
         assert self.task_function is not None
-        return _core.launch(
+        return launch.launch(
             self.config,
             self.hydra_context,
             self.task_function,

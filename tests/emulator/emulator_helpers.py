@@ -9,16 +9,12 @@ from pathlib import Path
 from google.cloud import aiplatform
 from google.cloud.aiplatform_v1.types import PipelineState, PipelineTaskDetail
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._overrides import parse_job_overrides
-from hydra_plugins.hydra_vertex_pipeline_launcher._template import (
-    PipelineTemplate,
-    compile_template,
-    template_signatures,
-)
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
     VertexPipelineLauncherConf,
 )
+from hydra_vertex_pipelines.compiling.template import PipelineTemplate, compile_template
+from hydra_vertex_pipelines.planning.overrides import parse_job_overrides
 
 COMPONENT = Path(__file__).parent / "apps" / "component.py"
 PIPELINE_ROOT = "gs://emulated-bucket/pipelines"
@@ -44,7 +40,7 @@ class Pipeline:
     spec_path: Path
 
     def parameters(self, overrides: Sequence[str] = OVERRIDES) -> dict[str, str]:
-        return self.template.parameter_values(parse_job_overrides(overrides), RUN_DIR)
+        return self.template.runtime_parameters(parse_job_overrides(overrides), RUN_DIR)
 
     def job(
         self,
@@ -85,7 +81,8 @@ def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
             ),
         },
     )
-    template = compile_template(conf, template_signatures(parse_job_overrides(OVERRIDES)))
+    keys = [o.override_key for o in parse_job_overrides(OVERRIDES)]
+    template = compile_template(conf, keys)
     spec_path = folder / "pipeline.yaml"
     spec_path.write_text(template.spec_yaml)
     return Pipeline(template, spec_path)

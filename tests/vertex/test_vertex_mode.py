@@ -16,23 +16,21 @@ from hydra.core.utils import JobStatus
 from vertex_checks import StartEmulator, emulator_jobs, emulator_tasks, wait_until
 from vertex_launch import APP_DIR, launch, plan_sweep
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._errors import LauncherConfigError
-from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import (
-    SWEEP_LABEL,
-    job_requests,
-)
-from hydra_plugins.hydra_vertex_pipeline_launcher._manifest import MANIFEST_NAME
-from hydra_plugins.hydra_vertex_pipeline_launcher._progress import SweepProgress
-from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
-from hydra_plugins.hydra_vertex_pipeline_launcher._submit import SubmittedJob, submit_jobs
-from hydra_plugins.hydra_vertex_pipeline_launcher._tracking import wait_for_jobs
-from hydra_plugins.hydra_vertex_pipeline_launcher._vertex import collect
-from hydra_plugins.hydra_vertex_pipeline_launcher._vertex_client import (
+from hydra_vertex_emulator.faults import FaultConfig
+from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.executors.vertex.client import (
     VertexClient,
     VertexCredentialsError,
     pipeline_service,
 )
-from hydra_vertex_emulator.faults import FaultConfig
+from hydra_vertex_pipelines.executors.vertex.executor import collect
+from hydra_vertex_pipelines.executors.vertex.labels import SWEEP_LABEL
+from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME
+from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress
+from hydra_vertex_pipelines.executors.vertex.request import job_requests
+from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
+from hydra_vertex_pipelines.executors.vertex.submit import SubmittedJob, submit_jobs
+from hydra_vertex_pipelines.executors.vertex.tracking import wait_for_jobs
 
 pytestmark = pytest.mark.usefixtures("in_app_dir")
 
@@ -219,7 +217,7 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
     is the one this launch asked for (same spec and parameters), never if it is another."""
     emulator = start_emulator()
     overrides = [*FAST, endpoint(emulator.endpoint)]
-    conf, plans = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=2"]], tmp_path / "a")
+    conf, jobs = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=2"]], tmp_path / "a")
     client = VertexClient(
         pipeline_service("us-central1", emulator.endpoint, 1),
         "test-project",
@@ -227,7 +225,7 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
         RetryPolicy(),
     )
     created: dict[int, SubmittedJob] = {}
-    submit_jobs(client, job_requests(plans, conf, "abc"), 2, created)
+    submit_jobs(client, job_requests(jobs, conf, "abc"), 2, created)
     _, other = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path / "a")
     retried: dict[int, SubmittedJob] = {}
     submit_jobs(client, job_requests(other, conf, "abc"), 2, retried)
@@ -290,7 +288,7 @@ def test_sigint_while_waiting_cancels_the_sweep(
     [
         "hydra.launcher.components.main.resources.memory=32GB",
         "hydra.launcher.pipeline_root=/not/gcs",
-        "hydra.launcher.failure_policy=sometimes",
+        "hydra.launcher.components.main.retries=-1",
     ],
 )
 def test_a_bad_config_sends_no_request(
@@ -316,13 +314,13 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
     emulator = start_emulator(max_parallel_jobs=2)
-    conf, plans = plan_sweep(
+    conf, jobs = plan_sweep(
         APP_DIR,
         [*TWO_STEP, endpoint(emulator.endpoint)],
         [["x=1", "behaviour=hang"], ["x=2"]],
         tmp_path,
     )
-    requests_ = job_requests(plans, conf, "deleted")
+    requests_ = job_requests(jobs, conf, "deleted")
     client = VertexClient(
         pipeline_service("us-central1", emulator.endpoint, 1),
         "test-project",

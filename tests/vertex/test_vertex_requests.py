@@ -12,19 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from vertex_launch import APP_DIR, plan_sweep
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._graph import kfp_name
-from hydra_plugins.hydra_vertex_pipeline_launcher._job_request import (
+from hydra_vertex_pipelines.compiling.graph import kfp_name
+from hydra_vertex_pipelines.executors.vertex.labels import (
     APP_LABEL,
     DIGEST_LABEL,
     EXPERIMENT_LABEL,
     JOB_NUM_LABEL,
     SWEEP_LABEL,
-    job_id,
-    job_requests,
-    sweep_id,
 )
-from hydra_plugins.hydra_vertex_pipeline_launcher._progress import SweepProgress, summary_table
-from hydra_plugins.hydra_vertex_pipeline_launcher._retry import RetryPolicy
+from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress, summary_table
+from hydra_vertex_pipelines.executors.vertex.request import job_id, job_requests, sweep_id
+from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
 
 VERTEX_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 
@@ -45,7 +43,7 @@ def test_sweep_id_is_deterministic_per_sweep_dir_and_start(tmp_path: Path) -> No
 
 
 def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None:
-    conf, plans = plan_sweep(
+    conf, jobs = plan_sweep(
         APP_DIR,
         [
             "hydra.launcher.api_endpoint=http://127.0.0.1:1",
@@ -59,7 +57,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         [["x=1", "data.n=2"], ["x=3", "data.n=2"]],
         tmp_path,
     )
-    requests = job_requests(plans, conf, "abc123")
+    requests = job_requests(jobs, conf, "abc123")
     first, second = (r.pipeline_job for r in requests)
     assert [r.job_id for r in requests] == ["sweep-app-abc123-0", "sweep-app-abc123-1"]
     assert first.pipeline_spec == second.pipeline_spec
@@ -68,7 +66,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
     run_dirs = [v.pop("hydra_run_dir") for v in values]
     assert values == [{"x": "1", "data__n": "2"}, {"x": "3", "data__n": "2"}]
     # each job's Hydra output goes under the pipeline root, laid out as the sweep is locally
-    for plan, request, run_dir in zip(plans, requests, run_dirs, strict=True):
+    for plan, request, run_dir in zip((j.plan for j in jobs), requests, run_dirs, strict=True):
         uri = f"gs://test-bucket/pipeline-root/{plan.relative_dir}"
         assert request.hydra_output_uri == uri
         assert run_dir == "/gcs/" + uri.removeprefix("gs://")
@@ -92,7 +90,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         "sweep-app-abc123-0?project=test-project"
     )
     # the same job again has the same digest: a create retried after ALREADY_EXISTS adopts it
-    again = job_requests(plans, conf, "abc123")
+    again = job_requests(jobs, conf, "abc123")
     assert again[1].digest == requests[1].digest
     assert PipelineJob.to_dict(again[0].pipeline_job) == PipelineJob.to_dict(first)
 

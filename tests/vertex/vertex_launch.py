@@ -10,13 +10,11 @@ from local_launch import compose as compose_app
 from local_launch import launch as launch_app
 from omegaconf import DictConfig
 
-from hydra_plugins.hydra_vertex_pipeline_launcher._core import (
-    compile_templates,
-    launcher_conf,
-    plan_jobs,
-)
-from hydra_plugins.hydra_vertex_pipeline_launcher._plan import JobPlan
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
+from hydra_vertex_pipelines.compiling.compiled_job import CompiledJob, compile_jobs
+from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor
+from hydra_vertex_pipelines.launch import launcher_conf
+from hydra_vertex_pipelines.planning.job_plan import plan_jobs
 
 APP_DIR = Path(__file__).parent / "apps" / "sweep_app"
 LAUNCHER = "hydra/launcher=emulator"
@@ -31,30 +29,19 @@ def compose(
     return cfg, context
 
 
-def plan_jobs_of(
-    app_dir: Path,
-    overrides: Sequence[str],
-    job_overrides: Sequence[Sequence[str]],
-    sweep_dir: Path,
-) -> tuple[VertexPipelineLauncherConf, list[JobPlan]]:
-    """The launcher config and the composed job plans (not compiled yet)."""
-    cfg, context = compose(app_dir, overrides, sweep_dir)
-    conf = launcher_conf(cfg)
-    plans = plan_jobs(context, cfg, job_overrides, 0)
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    return conf, plans
-
-
 def plan_sweep(
     app_dir: Path,
     overrides: Sequence[str],
     job_overrides: Sequence[Sequence[str]],
     sweep_dir: Path,
-) -> tuple[VertexPipelineLauncherConf, list[JobPlan]]:
-    """The launcher config and the compiled job plans, as launch() has them before dispatch."""
-    conf, plans = plan_jobs_of(app_dir, overrides, job_overrides, sweep_dir)
-    compile_templates(conf, plans, sweep_dir)
-    return conf, plans
+) -> tuple[VertexPipelineLauncherConf, list[CompiledJob]]:
+    """The launcher config and the compiled jobs, as launch() hands them to the vertex executor."""
+    cfg, context = compose(app_dir, overrides, sweep_dir)
+    conf = launcher_conf(cfg)
+    plans = plan_jobs(context, cfg, job_overrides, 0)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    executor = VertexExecutor(conf, sweep_dir, 0)
+    return conf, compile_jobs(conf, plans, sweep_dir, executor.main_run_dir)
 
 
 def launch(

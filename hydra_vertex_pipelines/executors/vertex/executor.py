@@ -13,18 +13,21 @@ from google.cloud.storage import Client as StorageClient
 from hydra.core.utils import JobReturn, JobStatus
 from requests import RequestException
 
-from ._gcs import download_folder, storage_client
-from ._job_request import JobRequest, job_requests, sweep_id
-from ._local import PipelineJobFailed
-from ._manifest import MANIFEST_NAME, append_manifest
-from ._plan import JobPlan
-from ._progress import SweepProgress, state_text, summary_table
-from ._results import vertex_job_return
-from ._retry import RetryPolicy
-from ._submit import SubmittedJob, submit_jobs
-from ._tracking import is_finished, wait_for_jobs
-from ._vertex_client import VertexClient, pipeline_service
-from .config import VertexPipelineLauncherConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
+
+from ...compiling.compiled_job import CompiledJob
+from ...compiling.run_dir import mounted_run_dir
+from ...planning.job_plan import JobPlan
+from ...returns import failed, unfinished
+from .client import VertexClient, pipeline_service
+from .manifest import MANIFEST_NAME, append_manifest
+from .progress import SweepProgress, state_text, summary_table
+from .request import JobRequest, job_requests, sweep_id
+from .results import vertex_job_return
+from .retry import RetryPolicy
+from .storage import download_folder, storage_client
+from .submit import SubmittedJob, submit_jobs
+from .tracking import is_finished, wait_for_jobs
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +66,24 @@ def collect(
     try:
         job = client.get(name)
     except exceptions.NotFound:
-        message = f"job #{plan.num} was deleted from Vertex AI before it finished ({name})"
-        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+        return failed(
+            plan, f"job #{plan.num} was deleted from Vertex AI before it finished ({name})"
+        )
     except (exceptions.GoogleAPICallError, RequestException) as e:
-        message = f"job #{plan.num} finished, but reading its result failed: {e}"
-        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+        return failed(plan, f"job #{plan.num} finished, but reading its result failed: {e}")
     copy_hydra_output(gcs, request)
-    return vertex_job_return(plan, job, return_value, request.console_url)
+    return vertex_job_return(request, job, return_value)
 
 
 def unwaited_returns(plans: Sequence[JobPlan]) -> dict[int, JobReturn]:
     """The JobReturns of jobs submitted but not waited for: UNKNOWN, no value."""
-    return {plan.num: plan.job_return(JobStatus.UNKNOWN, None) for plan in plans}
+    return {plan.num: unfinished(plan) for plan in plans}
 
 
 def job_return(plan: JobPlan, result: SubmittedJob, finished: Mapping[int, JobReturn]) -> JobReturn:
     """FAILED if the job was not created; else its result, or UNKNOWN if it was not waited for."""
     if result.job is None:
-        return plan.job_return(
-            JobStatus.FAILED, PipelineJobFailed(f"job #{plan.num}: {result.error}")
-        )
+        return failed(plan, f"job #{plan.num}: {result.error}")
     return finished[plan.num]
 
 
@@ -169,42 +170,53 @@ def cancel_unfinished(
         pool.map(lambda name: cancel_job(client, name), names)
 
 
-def run_vertex(
-    plans: Sequence[JobPlan],
-    conf: VertexPipelineLauncherConf,
-    sweep_dir: Path,
-    spec_paths: Mapping[str, Path],
-    started_ns: int,
-) -> list[JobReturn]:
-    """Submit the jobs of one launch of the multirun that started at `started_ns`."""
-    sweep = sweep_id(sweep_dir, started_ns)
-    requests = job_requests(plans, conf, sweep)
-    client = vertex_client(conf)
-    pipelines = ", ".join(str(p) for p in spec_paths.values())
-    log.info(f"Sweep {sweep}: submitting to {client.parent} (pipeline spec: {pipelines})")
-    manifest = sweep_dir / MANIFEST_NAME
-    submitted: dict[int, SubmittedJob] = {}
-    states: dict[str, PipelineState] = {}
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="vertex-returns") as builder:
-            # not waiting: their JobReturns (deep copies of configs) are built during the creates
-            unwaited = None if conf.wait else builder.submit(unwaited_returns, plans)
-            try:
-                submit_jobs(client, requests, conf.max_concurrent_submissions, submitted)
-            finally:
-                append_manifest(manifest, [submitted[p.num] for p in plans if p.num in submitted])
-        states |= {r.request.job_id: r.job.state for r in submitted.values() if r.job is not None}
-        if unwaited is None:
-            finished = wait_and_collect(client, conf, sweep, submitted, states)
-        else:
-            log.info(f"Submitted; not waiting for results (wait=false). The jobs: {manifest}")
-            finished = unwaited.result()
-    except KeyboardInterrupt:
-        if conf.cancel_on_interrupt:
-            cancel_unfinished(client, submitted, states, conf.max_concurrent_submissions)
-        log.warning(f"The sweep's jobs: {manifest}")
-        raise
-    returns = [job_return(plan, submitted[plan.num], finished) for plan in plans]
-    if conf.wait:
-        log_summary(requests, states, returns)
-    return returns
+class VertexExecutor:
+    """Submits the jobs of one launch of the multirun that started at `started_ns`."""
+
+    def __init__(self, conf: VertexPipelineLauncherConf, sweep_dir: Path, started_ns: int) -> None:
+        self.conf = conf
+        self.sweep_dir = sweep_dir
+        self.started_ns = started_ns
+
+    def main_run_dir(self, plan: JobPlan) -> str:
+        assert self.conf.pipeline_root is not None
+        return mounted_run_dir(self.conf.pipeline_root, plan)
+
+    def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+        conf = self.conf
+        plans = [job.plan for job in jobs]
+        sweep = sweep_id(self.sweep_dir, self.started_ns)
+        requests = job_requests(jobs, conf, sweep)
+        client = vertex_client(conf)
+        pipelines = ", ".join(sorted({str(job.spec_path) for job in jobs}))
+        log.info(f"Sweep {sweep}: submitting to {client.parent} (pipeline spec: {pipelines})")
+        manifest = self.sweep_dir / MANIFEST_NAME
+        submitted: dict[int, SubmittedJob] = {}
+        states: dict[str, PipelineState] = {}
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="vertex-returns") as builder:
+                # not waiting: their JobReturns (deep copies of configs) are built meanwhile
+                unwaited = None if conf.wait else builder.submit(unwaited_returns, plans)
+                try:
+                    submit_jobs(client, requests, conf.max_concurrent_submissions, submitted)
+                finally:
+                    append_manifest(
+                        manifest, [submitted[p.num] for p in plans if p.num in submitted]
+                    )
+            states |= {
+                r.request.job_id: r.job.state for r in submitted.values() if r.job is not None
+            }
+            if unwaited is None:
+                finished = wait_and_collect(client, conf, sweep, submitted, states)
+            else:
+                log.info(f"Submitted; not waiting for results (wait=false). The jobs: {manifest}")
+                finished = unwaited.result()
+        except KeyboardInterrupt:
+            if conf.cancel_on_interrupt:
+                cancel_unfinished(client, submitted, states, conf.max_concurrent_submissions)
+            log.warning(f"The sweep's jobs: {manifest}")
+            raise
+        returns = [job_return(plan, submitted[plan.num], finished) for plan in plans]
+        if conf.wait:
+            log_summary(requests, states, returns)
+        return returns

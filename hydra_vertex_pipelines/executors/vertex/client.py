@@ -17,7 +17,8 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from hydra.errors import CompactHydraException
 from requests.adapters import HTTPAdapter
 
-from ._retry import RetryPolicy, call_with_retries
+from ...vertex_facts import job_id_of
+from .retry import RetryPolicy, call_with_retries
 
 # seconds one HTTP request may take before it counts as a (retryable) connection error
 REQUEST_TIMEOUT_S = 60.0
@@ -71,11 +72,6 @@ def rpc_status(error: exceptions.GoogleAPICallError) -> str:
         return str(error.response.json()["error"]["status"])
     except (AttributeError, ValueError, KeyError, TypeError):
         return ""
-
-
-def job_id_of(name: str) -> str:
-    """The job id of a resource name (Vertex writes the project's number into names)."""
-    return name.rsplit("/", 1)[-1]
 
 
 class VertexClient:

@@ -1,14 +1,26 @@
-"""Vertex AI label rules: keys and values of at most 63 lowercase letters, digits, '_' and '-';
-keys start with a letter."""
+"""The labels the launcher puts on every job, and Vertex AI's label rules applied to the user's."""
 
 import re
 
-MAX_LABEL_LENGTH = 63
-# Vertex takes 64 labels a job; it adds a billing label, the launcher 4 (sweep id, job num, app,
-# job digest) and one more with an experiment
-MAX_LABELS = 64
-RESERVED_LABELS = 5
+from ...vertex_facts import MAX_LABEL_LENGTH, MAX_LABELS
+
+SWEEP_LABEL = "hydra-sweep-id"
+JOB_NUM_LABEL = "hydra-job-num"
+APP_LABEL = "hydra-app"
+# hash of what the job runs: a job id that exists already is only adopted if this matches
+DIGEST_LABEL = "hydra-job-digest"
+# on every job
+LAUNCHER_LABELS = (SWEEP_LABEL, JOB_NUM_LABEL, APP_LABEL, DIGEST_LABEL)
+# the Vertex AI Experiments name, when one is set (runs are not associated through the
+# metadata service)
+EXPERIMENT_LABEL = "hydra-experiment"
 _INVALID = re.compile(r"[^a-z0-9_-]+")
+
+
+def room_for_user_labels(with_experiment: bool) -> int:
+    """How many of the user's labels a job can carry beside Vertex's billing label and the
+    launcher's own."""
+    return MAX_LABELS - 1 - len(LAUNCHER_LABELS) - (1 if with_experiment else 0)
 
 
 def sanitize_label(text: str) -> str:

@@ -1,9 +1,9 @@
 """PipelineTemplate: the KFP pipeline spec of one set of override keys, compiled by kfp."""
 
+import functools
 import hashlib
-import inspect
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,20 @@ from typing import Any
 import yaml
 from kfp import compiler, dsl
 
-from ._graph import component_order, input_artifact_names, kfp_name
-from ._overrides import JobOverride, matches_prefix, parameter_names, parameter_values
-from .config import ComponentConf, VertexPipelineLauncherConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    VertexPipelineLauncherConf,
+)
+
+from ..planning.overrides import (
+    JobOverride,
+    OverrideKey,
+    matches_prefix,
+    override_parameters,
+    parameter_names,
+)
+from . import kfp_components
+from .graph import component_order, input_artifact_names, kfp_name
 
 RETURN_VALUE_OUTPUT = "return_value"
 HYDRA_OUTPUT_ARTIFACT = "hydra_output"
@@ -28,10 +39,10 @@ CALLBACK_TARGET = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks.Return
 class PipelineTemplate:
     """A compiled pipeline spec and how a job's overrides become its runtime parameters."""
 
-    # override signatures (key element, '=' when a value travels) in job order
-    signatures: tuple[str, ...]
-    # pipeline parameter name per signature that carries a value
-    parameter_names: Mapping[str, str]
+    # the override keys (key element, whether a value travels) in job order
+    override_keys: tuple[OverrideKey, ...]
+    # pipeline parameter name per override key that carries a value
+    parameter_names: Mapping[OverrideKey, str]
     # the compiled PipelineSpec as YAML text (deterministic for the same input)
     spec_yaml: str
     # the spec's DAG task name of the main component
@@ -39,57 +50,26 @@ class PipelineTemplate:
     # pipeline name inside the spec
     pipeline_name: str
 
-    @property
+    @functools.cached_property
     def spec(self) -> dict[str, Any]:
         loaded: dict[str, Any] = yaml.safe_load(self.spec_yaml)
         return loaded
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         return hashlib.sha256(self.spec_yaml.encode()).hexdigest()[:12]
 
-    def parameter_values(
+    def runtime_parameters(
         self, overrides: Sequence[JobOverride], hydra_run_dir: str
     ) -> dict[str, str]:
-        """The job's runtime parameters: its override values and its main run dir."""
-        values = parameter_values(overrides, self.parameter_names)
+        """A job's runtime parameters: its override values and its main run dir."""
+        values = override_parameters(overrides, self.parameter_names)
         return values | {HYDRA_RUN_DIR_PARAMETER: hydra_run_dir}
 
 
-def template_signatures(overrides: Sequence[JobOverride]) -> tuple[str, ...]:
-    return tuple(o.signature for o in overrides)
-
-
-def _placeholder_kind(annotation: Any) -> Callable[[Any], str]:
-    """How a placeholder object of this input/output turns into arg text."""
-    if annotation in (str,) or isinstance(annotation, dsl.OutputPath):
-        return str
-    return lambda artifact: str(artifact.path)
-
-
-def _container_component(
-    name: str,
-    signature: Sequence[tuple[str, Any]],
-    image: str,
-    command: Sequence[str],
-    build_args: Callable[[Mapping[str, str]], list[str]],
-) -> Any:
-    """A kfp container component whose inputs and outputs are given at run time."""
-    names = [n for n, _ in signature]
-    to_text = {n: _placeholder_kind(a) for n, a in signature}
-
-    def component(*placeholders: Any) -> dsl.ContainerSpec:
-        texts = {n: to_text[n](p) for n, p in zip(names, placeholders, strict=False)}
-        return dsl.ContainerSpec(image=image, command=list(command), args=build_args(texts))
-
-    component.__name__ = name
-    params = [
-        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=a)
-        for n, a in signature
-    ]
-    component.__signature__ = inspect.Signature(params, return_annotation=dsl.ContainerSpec)  # type: ignore[attr-defined]
-    component.__annotations__ = {n: a for n, a in signature} | {"return": dsl.ContainerSpec}
-    return dsl.container_component(component)
+def main_task(conf: VertexPipelineLauncherConf) -> str:
+    """The DAG task name of the main component."""
+    return kfp_name(next(name for name, comp in conf.components.items() if comp.main))
 
 
 def _component_args(
@@ -123,28 +103,26 @@ def _component_args(
 
 
 def _component_overrides(
-    comp: ComponentConf, signatures: Sequence[str], names: Mapping[str, str]
+    comp: ComponentConf, keys: Sequence[OverrideKey], names: Mapping[OverrideKey, str]
 ) -> list[tuple[str, str | None]]:
     """(key element, parameter name or None for a literal arg) of this component's overrides."""
-    selected = []
-    for signature in signatures:
-        key_element = signature.rstrip("=")
-        key = key_element.lstrip("+~").split("@", 1)[0]
-        if comp.main or any(matches_prefix(key, p) for p in comp.overrides):
-            selected.append((key_element, names.get(signature)))
-    return selected
+    return [
+        (key.key_element, names.get(key))
+        for key in keys
+        if comp.main or any(matches_prefix(key.config_key, p) for p in comp.overrides)
+    ]
 
 
 def _build_component(
     comp_name: str,
     comp: ComponentConf,
-    signatures: Sequence[str],
-    names: Mapping[str, str],
+    keys: Sequence[OverrideKey],
+    names: Mapping[OverrideKey, str],
     return_value: bool,
     main_args: Sequence[str],
 ) -> tuple[Any, list[str]]:
     """The kfp component and the pipeline parameters it takes, in order."""
-    overrides = _component_overrides(comp, signatures, names)
+    overrides = _component_overrides(comp, keys, names)
     params = [name for _, name in overrides if name is not None]
     if comp.main:
         params.append(HYDRA_RUN_DIR_PARAMETER)
@@ -160,7 +138,7 @@ def _build_component(
     def build_args(texts: Mapping[str, str]) -> list[str]:
         return _component_args(comp, overrides, input_names, return_value, main_args, texts)
 
-    component = _container_component(
+    component = kfp_components.container_component(
         kfp_name(comp_name).replace("-", "_"),
         signature,
         comp.image or "unset",
@@ -188,34 +166,38 @@ def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_cachi
     task.set_display_name(comp.display_name or comp_name)
 
 
-def compile_template(
-    conf: VertexPipelineLauncherConf, signatures: Sequence[str], main_args: Sequence[str] = ()
-) -> PipelineTemplate:
-    """Compile the pipeline of one set of override signatures with the kfp compiler;
-    `main_args` are fixed Hydra overrides of the main component (the launching job's settings)."""
+def _reserved_names(conf: VertexPipelineLauncherConf) -> set[str]:
+    """Names the override parameters must not take: outputs, inputs, the launcher's own."""
     reserved = {n for comp in conf.components.values() for n in comp.outputs}
     reserved |= {
         n for comp in conf.components.values() for n in input_artifact_names(comp).values()
     }
-    reserved |= set(RESERVED_NAMES)
-    names = parameter_names(signatures, reserved)
+    return reserved | set(RESERVED_NAMES)
+
+
+def compile_template(
+    conf: VertexPipelineLauncherConf,
+    override_keys: Sequence[OverrideKey],
+    main_args: Sequence[str] = (),
+) -> PipelineTemplate:
+    """Compile the pipeline of one set of override keys with the kfp compiler; `main_args` are
+    fixed Hydra overrides of the main component (the launching job's settings)."""
+    names = parameter_names(override_keys, _reserved_names(conf))
     order = component_order(conf.components)
     built = {
         name: _build_component(
-            name, conf.components[name], signatures, names, conf.return_value, main_args
+            name, conf.components[name], override_keys, names, conf.return_value, main_args
         )
         for name in order
     }
-    pipeline_params = [*names.values(), HYDRA_RUN_DIR_PARAMETER]
     pipeline_name = kfp_name(conf.pipeline_name)
 
-    def pipeline(*values: str) -> None:
-        by_name = dict(zip(pipeline_params, values, strict=False))
+    def body(parameters: Mapping[str, Any]) -> None:
         tasks: dict[str, Any] = {}
         for comp_name in order:
             comp = conf.components[comp_name]
             component, params = built[comp_name]
-            kwargs: dict[str, Any] = {p: by_name[p] for p in params}
+            kwargs: dict[str, Any] = {p: parameters[p] for p in params}
             for key, source in comp.inputs.items():
                 producer, output = source.split(".", 1)
                 kwargs[input_artifact_names(comp)[key]] = tasks[producer].outputs[output]
@@ -225,24 +207,15 @@ def compile_template(
             _configure_task(task, comp_name, comp, conf.enable_caching)
             tasks[comp_name] = task
 
-    pipeline.__name__ = pipeline_name.replace("-", "_")
-    pipeline.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)
-            for p in pipeline_params
-        ]
-    )
-    pipeline.__annotations__ = {p: str for p in pipeline_params}
-    graph = dsl.pipeline(name=pipeline_name)(pipeline)
+    graph = kfp_components.pipeline(pipeline_name, [*names.values(), HYDRA_RUN_DIR_PARAMETER], body)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline_func=graph, package_path=str(path))
         spec_yaml = path.read_text()
-    main_name = next(n for n, c in conf.components.items() if c.main)
     return PipelineTemplate(
-        signatures=tuple(signatures),
+        override_keys=tuple(override_keys),
         parameter_names=names,
         spec_yaml=spec_yaml,
-        main_task=kfp_name(main_name),
+        main_task=main_task(conf),
         pipeline_name=pipeline_name,
     )

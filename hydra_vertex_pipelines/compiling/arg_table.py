@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from ._local_runner import task_order
+from ..runner.spec import dag_tasks, task_order
 
 
 def arg_table(spec: Mapping[str, Any]) -> str:
@@ -11,7 +11,7 @@ def arg_table(spec: Mapping[str, Any]) -> str:
     executors = spec["deploymentSpec"]["executors"]
     rows = ["| task | command | args |", "|---|---|---|"]
     for name in task_order(spec):
-        task = spec["root"]["dag"]["tasks"][name]
+        task = dag_tasks(spec)[name]
         component = spec["components"][task["componentRef"]["name"]]
         container = executors[component["executorLabel"]]["container"]
         command = " ".join(container.get("command", [])) or "(image entrypoint)"

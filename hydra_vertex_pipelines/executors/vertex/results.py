@@ -7,11 +7,11 @@ output artifacts' URIs in `outputs[<name>].artifacts`.
 import json
 
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
-from hydra.core.utils import JobReturn, JobStatus
+from hydra.core.utils import JobReturn
 
-from ._local import PipelineJobFailed
-from ._plan import JobPlan
-from ._template import RETURN_VALUE_OUTPUT
+from ...compiling.template import RETURN_VALUE_OUTPUT
+from ...returns import completed, failed
+from .request import JobRequest
 
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
@@ -33,23 +33,20 @@ def failure_message(job: PipelineJob, console_url: str) -> str:
     return "\n".join(lines)
 
 
-def vertex_job_return(
-    plan: JobPlan, job: PipelineJob, return_value: bool, console_url: str
-) -> JobReturn:
+def vertex_job_return(request: JobRequest, job: PipelineJob, return_value: bool) -> JobReturn:
     """COMPLETED with the main task's return value (JSON text) or FAILED with the reason."""
-    assert plan.template is not None
+    plan, main_task = request.plan, request.compiled.template.main_task
     if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
-        message = f"job #{plan.num}: {failure_message(job, console_url)}"
-        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
+        return failed(plan, f"job #{plan.num}: {failure_message(job, request.console_url)}")
     if not return_value:
-        return plan.job_return(JobStatus.COMPLETED, None)
-    detail = task_detail(job, plan.template.main_task)
+        return completed(plan, None)
+    detail = task_detail(job, main_task)
     key = f"output:{RETURN_VALUE_OUTPUT}"
     text = None if detail is None else detail.execution.metadata.get(key)
     if text is None:
-        message = (
-            f"job #{plan.num} succeeded, but its main task {plan.template.main_task} reported no "
-            f"return value (output parameter {RETURN_VALUE_OUTPUT}). Details: {console_url}"
+        return failed(
+            plan,
+            f"job #{plan.num} succeeded, but its main task {main_task} reported no return value "
+            f"(output parameter {RETURN_VALUE_OUTPUT}). Details: {request.console_url}",
         )
-        return plan.job_return(JobStatus.FAILED, PipelineJobFailed(message))
-    return plan.job_return(JobStatus.COMPLETED, json.loads(text))
+    return completed(plan, json.loads(text))

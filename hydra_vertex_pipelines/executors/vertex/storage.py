@@ -8,21 +8,17 @@ from pathlib import Path, PurePosixPath
 
 from google.cloud.storage import Client as StorageClient
 
+from ...vertex_facts import split_gs_uri
+
 
 def storage_client(project: str) -> StorageClient:
     return StorageClient(project=project)
 
 
-def split_uri(uri: str) -> tuple[str, str]:
-    """gs://bucket/a/b -> ("bucket", "a/b")."""
-    bucket, _, path = uri.removeprefix("gs://").partition("/")
-    return bucket, path.strip("/")
-
-
 def download_folder(client: StorageClient, uri: str, dest: Path) -> int:
     """Copy every object under the gs:// folder `uri` into `dest`; returns how many. Object names
     that would land outside `dest` are skipped."""
-    bucket, folder = split_uri(uri)
+    bucket, folder = split_gs_uri(uri)
     prefix = f"{folder}/" if folder else ""
     count = 0
     for blob in client.list_blobs(bucket, prefix=prefix):

@@ -4,8 +4,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._job_request import SWEEP_LABEL
-from ._submit import SubmittedJob
+from .labels import SWEEP_LABEL
+from .submit import SubmittedJob
 
 MANIFEST_NAME = "vertex_jobs.jsonl"
 

@@ -20,36 +20,48 @@ from google.cloud.aiplatform_v1.types import EncryptionSpec, PipelineJob
 from google.cloud.aiplatform_v1.types.pipeline_failure_policy import PipelineFailurePolicy
 from hydra.core.utils import filter_overrides
 
-from ._labels import sanitize_labels
-from ._plan import JobPlan
-from ._run_dir import job_output_uri
-from ._template import PipelineTemplate
-from .config import VertexPipelineLauncherConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
-SWEEP_LABEL = "hydra-sweep-id"
-JOB_NUM_LABEL = "hydra-job-num"
-APP_LABEL = "hydra-app"
-# hash of what the job runs: a job id that exists already is only adopted if this matches
-DIGEST_LABEL = "hydra-job-digest"
-# the Vertex AI Experiments name (associating runs through the metadata service is not done)
-EXPERIMENT_LABEL = "hydra-experiment"
-MAX_JOB_ID_LENGTH = 128
-MAX_DISPLAY_NAME_LENGTH = 128
+from ...choices import FailurePolicy
+from ...compiling.compiled_job import CompiledJob
+from ...compiling.run_dir import job_output_uri
+from ...compiling.template import PipelineTemplate
+from ...planning.job_plan import JobPlan
+from ...vertex_facts import (
+    FAIL_FAST,
+    FAIL_SLOW,
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_JOB_ID_LENGTH,
+    console_url,
+)
+from .labels import (
+    APP_LABEL,
+    DIGEST_LABEL,
+    EXPERIMENT_LABEL,
+    JOB_NUM_LABEL,
+    SWEEP_LABEL,
+    sanitize_labels,
+)
+
 FAILURE_POLICIES = {
-    "fast": PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_FAST,
-    "slow": PipelineFailurePolicy.PIPELINE_FAILURE_POLICY_FAIL_SLOW,
+    FailurePolicy.fast: PipelineFailurePolicy.__members__[FAIL_FAST],
+    FailurePolicy.slow: PipelineFailurePolicy.__members__[FAIL_SLOW],
 }
 
 
 @dataclass(frozen=True)
 class JobRequest:
-    plan: JobPlan
+    compiled: CompiledJob
     job_id: str
     # the message sent to create the job
     pipeline_job: PipelineJob
     console_url: str
     # gs:// URI of the main component's Hydra output dir (its hydra.run.dir)
     hydra_output_uri: str
+
+    @property
+    def plan(self) -> JobPlan:
+        return self.compiled.plan
 
     @property
     def digest(self) -> str:
@@ -81,13 +93,6 @@ def job_id(pipeline_name: str, sweep: str, num: int) -> str:
     return stem[: MAX_JOB_ID_LENGTH - len(suffix)].rstrip("-") + suffix
 
 
-def console_url(project: str, location: str, job: str) -> str:
-    return (
-        f"https://console.cloud.google.com/vertex-ai/locations/{location}/pipelines/runs/"
-        f"{job}?project={project}"
-    )
-
-
 def job_digest(template: PipelineTemplate, parameter_values: dict[str, str], root: str) -> str:
     identity = {"spec": template.digest, "parameters": parameter_values, "root": root}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
@@ -103,7 +108,7 @@ def job_labels(
     labels |= {
         SWEEP_LABEL: sweep,
         JOB_NUM_LABEL: str(plan.num),
-        APP_LABEL: plan.task_name,
+        APP_LABEL: plan.job_name,
         DIGEST_LABEL: digest,
     }
     return sanitize_labels(labels)
@@ -129,17 +134,16 @@ def template_job(conf: VertexPipelineLauncherConf, template: PipelineTemplate) -
 
 
 def job_requests(
-    plans: Sequence[JobPlan], conf: VertexPipelineLauncherConf, sweep: str
+    jobs: Sequence[CompiledJob], conf: VertexPipelineLauncherConf, sweep: str
 ) -> list[JobRequest]:
     assert conf.project is not None and conf.pipeline_root is not None
     shared: dict[str, PipelineJob] = {}
     requests = []
-    for plan in plans:
-        template = plan.template
-        assert template is not None
+    for compiled in jobs:
+        plan, template = compiled.plan, compiled.template
         if template.digest not in shared:
             shared[template.digest] = template_job(conf, template)
-        values = plan.parameter_values
+        values = compiled.runtime_parameters
         job = PipelineJob(shared[template.digest])
         job.runtime_config.parameter_values = values
         digest = job_digest(template, values, conf.pipeline_root)
@@ -147,13 +151,12 @@ def job_requests(
         title = f"{template.pipeline_name} #{plan.num} {overrides_text(plan)}"
         job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
         jid = job_id(template.pipeline_name, sweep, plan.num)
-        url = console_url(conf.project, conf.location, jid)
         requests.append(
             JobRequest(
-                plan=plan,
+                compiled=compiled,
                 job_id=jid,
                 pipeline_job=job,
-                console_url=url,
+                console_url=console_url(conf.project, conf.location, jid),
                 hydra_output_uri=job_output_uri(conf.pipeline_root, plan),
             )
         )

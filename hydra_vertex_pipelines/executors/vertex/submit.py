@@ -9,8 +9,9 @@ from google.api_core import exceptions
 from google.cloud.aiplatform_v1.types import PipelineJob
 from requests import RequestException
 
-from ._job_request import DIGEST_LABEL, JobRequest
-from ._vertex_client import VertexClient
+from .client import VertexClient
+from .labels import DIGEST_LABEL
+from .request import JobRequest
 
 log = logging.getLogger(__name__)
 

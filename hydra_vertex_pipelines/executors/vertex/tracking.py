@@ -7,17 +7,12 @@ from collections.abc import Callable
 from google.api_core import exceptions
 from google.cloud.aiplatform_v1.types import PipelineState
 
-from ._job_request import SWEEP_LABEL
-from ._progress import SweepProgress
-from ._vertex_client import VertexClient, job_id_of
+from ...vertex_facts import TERMINAL_JOB_STATES, job_id_of
+from .client import VertexClient
+from .labels import SWEEP_LABEL
+from .progress import SweepProgress
 
-FINISHED_STATES = frozenset(
-    {
-        PipelineState.PIPELINE_STATE_SUCCEEDED,
-        PipelineState.PIPELINE_STATE_FAILED,
-        PipelineState.PIPELINE_STATE_CANCELLED,
-    }
-)
+FINISHED_STATES = frozenset(PipelineState.__members__[name] for name in TERMINAL_JOB_STATES)
 
 
 def is_finished(state: PipelineState) -> bool:

@@ -3,26 +3,24 @@
 import re
 from collections.abc import Iterator
 
-from ._errors import LauncherConfigError
-from ._graph import component_order, kfp_name
-from ._labels import MAX_LABELS, RESERVED_LABELS, label_problem
-from ._template import RESERVED_NAMES
-from .config import ComponentConf, ResourcesConf, VertexPipelineLauncherConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    ComponentConf,
+    ResourcesConf,
+    VertexPipelineLauncherConf,
+)
 
-MODES = ("vertex", "local", "compile")
-FAILURE_POLICIES = ("fast", "slow")
-LOCAL_MAIN = ("subprocess", "inline")
+from .choices import LocalMain, Mode
+from .compiling.graph import component_order, kfp_name
+from .compiling.template import RESERVED_NAMES
+from .errors import LauncherConfigError
+from .executors.vertex.labels import label_problem, room_for_user_labels
+
 _CPU = re.compile(r"^([0-9]*[.])?[0-9]+m?$")
 _MEMORY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # env values are written into the compiled spec in clear text
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_KEY", re.I)
 _L = "hydra.launcher"
-
-
-def _choice(key: str, value: str, choices: tuple[str, ...]) -> Iterator[str]:
-    if value not in choices:
-        yield f"{key}={value!r} is unknown: set {key} to one of {', '.join(choices)}."
 
 
 def _resources(key: str, res: ResourcesConf) -> Iterator[str]:
@@ -87,10 +85,10 @@ def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf)
                 f"{key}.env.{env_name} looks like a secret, and env values are written into the "
                 "pipeline spec in clear text: read it at run time from Secret Manager instead."
             )
-    if conf.mode == "vertex" and not comp.image:
+    if conf.mode == Mode.vertex and not comp.image:
         yield f"{key}.image is required in vertex mode: set it to the container image URI."
-    inline = comp.main and conf.local.main == "inline"
-    if conf.mode == "local" and not comp.command and not inline:
+    inline = comp.main and conf.local.main == LocalMain.inline
+    if conf.mode == Mode.local and not comp.command and not inline:
         yield (
             f"{key}.command is required in local mode (no image entrypoint runs here): "
             "set it, e.g. [python, -m, my_app]."
@@ -138,10 +136,9 @@ def _vertex(conf: VertexPipelineLauncherConf) -> Iterator[str]:
 
 
 def _local(conf: VertexPipelineLauncherConf) -> Iterator[str]:
-    yield from _choice(f"{_L}.local.main", conf.local.main, LOCAL_MAIN)
     if conf.local.max_parallel_jobs < 1:
         yield f"{_L}.local.max_parallel_jobs={conf.local.max_parallel_jobs}: set 1 or more."
-    if conf.local.main == "inline" and conf.local.max_parallel_jobs > 1:
+    if conf.local.main == LocalMain.inline and conf.local.max_parallel_jobs > 1:
         yield (
             f"{_L}.local.main=inline runs the task function in this process, one job at a time: "
             f"set {_L}.local.max_parallel_jobs=1 or {_L}.local.main=subprocess."
@@ -151,8 +148,7 @@ def _local(conf: VertexPipelineLauncherConf) -> Iterator[str]:
 
 
 def problems(conf: VertexPipelineLauncherConf) -> list[str]:
-    found = list(_choice(f"{_L}.mode", conf.mode, MODES))
-    found += _choice(f"{_L}.failure_policy", conf.failure_policy, FAILURE_POLICIES)
+    found = []
     if not kfp_name(conf.pipeline_name):
         found.append(
             f"{_L}.pipeline_name={conf.pipeline_name!r} has no letter or digit; rename it."
@@ -161,7 +157,7 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         found.append(f"{_L}.max_concurrent_submissions: set 1 or more.")
     if conf.poll_interval_s <= 0:
         found.append(f"{_L}.poll_interval_s={conf.poll_interval_s}: set a positive number.")
-    room = MAX_LABELS - RESERVED_LABELS - (1 if conf.experiment else 0)
+    room = room_for_user_labels(bool(conf.experiment))
     if len(conf.labels) > room:
         found.append(
             f"{_L}.labels has {len(conf.labels)} labels; with the launcher's own a job may carry "
@@ -172,9 +168,9 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         if problem:
             found.append(f"{_L}.labels.{label_key}: {problem}")
     found += _components(conf)
-    if conf.mode == "vertex":
+    if conf.mode == Mode.vertex:
         found += _vertex(conf)
-    if conf.mode == "local":
+    if conf.mode == Mode.local:
         found += _local(conf)
     if not found:
         try:

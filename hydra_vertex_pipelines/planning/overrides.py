@@ -9,12 +9,13 @@ import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 
-from ._errors import LauncherConfigError
+from ..errors import LauncherConfigError
 
 _NON_IDENTIFIER = re.compile(r"[^0-9a-z_]+")
 _PLAIN_VALUE = re.compile(r"[A-Za-z_][\w\-./]*")
@@ -24,6 +25,21 @@ _QUOTE_OR_END = re.compile(r"(\\*)('|$)")
 # characters that Hydra's grammar lets an unquoted value hold only backslash-escaped
 _ESCAPABLE = re.compile(r"([\\=,()\[\]{}: \t])")
 _PARSER = OverridesParser.create()
+
+
+class OverrideKey(NamedTuple):
+    """What a pipeline template depends on of one override: its key element and whether a
+    value travels with it (as a pipeline parameter)."""
+
+    # "+optim.lr", "~db", "db@backup": the part before '=' as Hydra writes it
+    key_element: str
+    # a value follows '=' (a deletion `~key` may have none)
+    carries_value: bool
+
+    @property
+    def config_key(self) -> str:
+        """optim.lr, db: without prefix and package."""
+        return self.key_element.lstrip("+~").split("@", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -38,9 +54,8 @@ class JobOverride:
     value: str | None
 
     @property
-    def signature(self) -> str:
-        """What the template depends on: the key element, and '=' when a value travels."""
-        return self.key_element if self.value is None else f"{self.key_element}="
+    def override_key(self) -> OverrideKey:
+        return OverrideKey(self.key_element, self.value is not None)
 
 
 def parse_job_override(text: str) -> JobOverride:
@@ -78,8 +93,8 @@ def hydra_path_value(path: str) -> str:
     return _ESCAPABLE.sub(r"\\\1", path)
 
 
-def parse_job_overrides(overrides: Sequence[str]) -> list[JobOverride]:
-    return [parse_job_override(text) for text in overrides]
+def parse_job_overrides(overrides: Sequence[str]) -> tuple[JobOverride, ...]:
+    return tuple(parse_job_override(text) for text in overrides)
 
 
 def matches_prefix(key: str, prefix: str) -> bool:
@@ -100,21 +115,26 @@ def _readable_name(key_element: str) -> str:
     return name
 
 
-def parameter_names(signatures: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
-    """Pipeline parameter name per override signature with a value; collisions get _2, _3."""
+def parameter_names(
+    keys: Iterable[OverrideKey], reserved: Iterable[str] = ()
+) -> dict[OverrideKey, str]:
+    """Pipeline parameter name per override key that carries a value; collisions get _2, _3."""
     used = set(reserved)
-    names: dict[str, str] = {}
-    for signature in signatures:
-        if not signature.endswith("="):
+    names: dict[OverrideKey, str] = {}
+    for key in keys:
+        if not key.carries_value:
             continue
-        base = _readable_name(signature[:-1])
+        base = _readable_name(key.key_element)
         name, n = base, 2
         while name in used:
             name, n = f"{base}_{n}", n + 1
         used.add(name)
-        names[signature] = name
+        names[key] = name
     return names
 
 
-def parameter_values(overrides: Sequence[JobOverride], names: Mapping[str, str]) -> dict[str, str]:
-    return {names[o.signature]: o.value for o in overrides if o.value is not None}
+def override_parameters(
+    overrides: Sequence[JobOverride], names: Mapping[OverrideKey, str]
+) -> dict[str, str]:
+    """The pipeline parameters that carry the overrides' values, by parameter name."""
+    return {names[o.override_key]: o.value for o in overrides if o.value is not None}

@@ -3,8 +3,9 @@
 import re
 from collections.abc import Mapping
 
-from ._errors import LauncherConfigError
-from .config import ComponentConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComponentConf
+
+from ..errors import LauncherConfigError
 
 
 def kfp_name(name: str) -> str:

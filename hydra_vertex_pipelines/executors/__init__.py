@@ -1,0 +1,21 @@
+"""Executors: what a mode does with the compiled jobs (compile: write, local: run here, vertex:
+submit). Each decides where the main component writes its Hydra output. No executor imports
+another; what they share lives outside this package."""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from hydra.core.utils import JobReturn
+
+from ..compiling.compiled_job import CompiledJob
+from ..planning.job_plan import JobPlan
+
+
+class Executor(Protocol):
+    def main_run_dir(self, plan: JobPlan) -> str:
+        """The main component's hydra.run.dir for the job (a plain path)."""
+        ...
+
+    def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+        """Write, run or submit the jobs; a JobReturn per job, in order."""
+        ...

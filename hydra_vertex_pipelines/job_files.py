@@ -1,0 +1,28 @@
+"""The files a job leaves in its dir before it runs: `.hydra/{config,hydra,overrides}.yaml`, as
+Hydra writes them, and `parameters.json`, the runtime values it is run or submitted with."""
+
+import json
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+from .compiling.compiled_job import CompiledJob
+
+
+def write_job_files(job: CompiledJob) -> None:
+    plan = job.plan
+    hydra_dir = plan.job_dir / str(plan.sweep_config.hydra.output_subdir or ".hydra")
+    hydra_dir.mkdir(parents=True, exist_ok=True)
+    HydraConfig.instance().set_config(plan.sweep_config)
+    (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(plan.job_config))
+    (hydra_dir / "hydra.yaml").write_text(
+        OmegaConf.to_yaml(OmegaConf.create({"hydra": plan.sweep_config.hydra}))
+    )
+    (hydra_dir / "overrides.yaml").write_text(
+        OmegaConf.to_yaml(OmegaConf.create(list(plan.overrides)))
+    )
+    parameters = {
+        "pipeline_spec": str(job.spec_path),
+        "parameter_values": job.runtime_parameters,
+    }
+    (plan.job_dir / "parameters.json").write_text(json.dumps(parameters, indent=2) + "\n")

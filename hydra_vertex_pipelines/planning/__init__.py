@@ -1,0 +1,2 @@
+"""Planning: each job's overrides parsed, its config composed as Hydra's basic launcher would,
+its output dir chosen (JobPlan)."""
