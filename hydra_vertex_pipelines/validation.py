@@ -1,5 +1,6 @@
 """Checks of the launcher config, run before anything is compiled, written, run or submitted."""
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -147,6 +148,17 @@ def _local(conf: VertexPipelineLauncherConf) -> Iterator[str]:
         yield f"{_L}.local.timeout_s={conf.local.timeout_s}: set a positive number or null."
 
 
+def _durability(conf: VertexPipelineLauncherConf) -> Iterator[str]:
+    deadline = conf.outage_deadline_s
+    if not math.isfinite(deadline) or deadline < 0:
+        yield f"{_L}.outage_deadline_s={deadline}: set a number of seconds, 0 or more."
+    if conf.resume and conf.mode != Mode.vertex:
+        yield (
+            f"{_L}.resume=true adopts jobs submitted to Vertex AI: it needs mode=vertex "
+            f"(mode={conf.mode.value} records no jobs to resume); drop it."
+        )
+
+
 def problems(conf: VertexPipelineLauncherConf) -> list[str]:
     found = []
     if not kfp_name(conf.pipeline_name):
@@ -157,6 +169,7 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         found.append(f"{_L}.max_concurrent_submissions: set 1 or more.")
     if conf.poll_interval_s <= 0:
         found.append(f"{_L}.poll_interval_s={conf.poll_interval_s}: set a positive number.")
+    found += _durability(conf)
     room = room_for_user_labels(bool(conf.experiment))
     if len(conf.labels) > room:
         found.append(

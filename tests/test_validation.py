@@ -188,8 +188,8 @@ CASES = [
     Case(
         "too-many-labels",
         [f"++{L}.labels={{{','.join(f'l{i}:x' for i in range(60))}}}"],
-        f"{L}.labels has 60 labels; with the launcher's own a job may carry 59 more",
-        "remove 1",
+        f"{L}.labels has 60 labels; with the launcher's own a job may carry 58 more",
+        "remove 2",
     ),
     Case(
         "label-key-too-long",

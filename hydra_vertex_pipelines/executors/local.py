@@ -16,6 +16,7 @@ from ..choices import FailurePolicy, LocalMain
 from ..compiling.compiled_job import CompiledJob
 from ..compiling.run_dir import local_artifacts, local_run_dir
 from ..compiling.template import RETURN_VALUE_OUTPUT, main_task
+from ..interrupts import InterruptGuard
 from ..planning.job_plan import JobPlan
 from ..returns import completed, failed
 from ..runner import (
@@ -131,6 +132,18 @@ class LocalExecutor:
         )
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+        """The jobs' results; Ctrl-C, SIGTERM or SIGHUP stops every component (its whole
+        process group) and ends the launcher without a traceback."""
+        with InterruptGuard() as guard:
+            try:
+                return self._execute(jobs)
+            except KeyboardInterrupt:
+                log.warning(
+                    f"Interrupted ({guard.signal_name}): the sweep's components were stopped"
+                )
+                raise guard.exit() from None
+
+    def _execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         log.info(
             "Local mode: images and resources are not used; components run with this "
             "machine's interpreter and packages"
