@@ -30,7 +30,9 @@ SUMMARY_VALUE_WIDTH = 40
 
 def vertex_client(conf: VertexPipelineLauncherConf, policy: RetryPolicy) -> VertexClient:
     assert conf.project is not None
-    service = pipeline_service(conf.location, conf.api_endpoint, conf.max_concurrent_submissions)
+    # creates (or result reads) and, after an interrupt, cancels at once
+    connections = 2 * conf.max_concurrent_submissions
+    service = pipeline_service(conf.location, conf.api_endpoint, connections)
     return VertexClient(service, conf.project, conf.location, policy)
 
 

@@ -29,7 +29,7 @@ _RETRYABLE: tuple[type[BaseException], ...] = (
     requests.exceptions.ChunkedEncodingError,
 )
 # a call failing this long is reported as an outage (a warning), and then every REPORT_EVERY_S
-QUIET_FOR_S = 5.0
+QUIET_FOR_S = 2.0
 REPORT_EVERY_S = 30.0
 
 
@@ -39,8 +39,7 @@ class GaveUp(Exception):
 
     def __init__(self, what: str, elapsed_s: float, last: BaseException) -> None:
         super().__init__(
-            f"{what}: Vertex AI kept failing for {elapsed_s:.0f} s "
-            f"(last: {type(last).__name__}: {last})"
+            f"{what}: Vertex AI kept failing for {elapsed_s:.0f} s (last: {describe(last)})"
         )
         self.last = last
 
@@ -73,6 +72,15 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, _RETRYABLE)
 
 
+def describe(error: BaseException) -> str:
+    """A short account of a failed call: `503 Service Unavailable`, `ConnectionError`."""
+    if isinstance(error, exceptions.GoogleAPICallError):
+        text = f"{error.code} {error.message}" if error.message else str(error.code)
+    else:
+        text = type(error).__name__
+    return text[:100]
+
+
 class _OutageReports:
     """One warning when calls have been failing for a while, then one per REPORT_EVERY_S, for the
     whole process (parallel calls failing together say it once)."""
@@ -91,8 +99,8 @@ class _OutageReports:
                 return
             self._last, self._reported = now, True
         log.warning(
-            f"Vertex AI is not answering ({what}: {type(error).__name__}: {error}) for "
-            f"{failing_s:.0f} s; retrying with backoff for up to {deadline_s:g} s"
+            f"Vertex AI is not answering ({what}: {describe(error)}) for {failing_s:.0f} s; "
+            f"retrying with backoff for up to {deadline_s:g} s"
         )
 
     def recovered(self, what: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hydra.errors import CompactHydraException
 
-from ...planning.overrides import hydra_literal
+from ...planning.overrides import hydra_path_value
 from .cancel import cancel_jobs, cleanup_client
 from .retry import GaveUp
 from .sweep_run import SweepRun
@@ -28,7 +28,7 @@ class VertexUnreachable(CompactHydraException):
 def resume_command(sweep_dir: Path, argv: Sequence[str] = tuple(sys.argv)) -> str:
     """This launch's command line with resume=true and its sweep dir."""
     kept = [a for a in argv[1:] if not a.lstrip("+").startswith(_REPLACED)]
-    extra = ["hydra.launcher.resume=true", f"hydra.sweep.dir={hydra_literal(str(sweep_dir))}"]
+    extra = ["hydra.launcher.resume=true", f"hydra.sweep.dir={hydra_path_value(str(sweep_dir))}"]
     return shlex.join(["python", argv[0] if argv else "app.py", *kept, *extra])
 
 
@@ -57,7 +57,7 @@ def handle_interrupt(run: SweepRun, signal_name: str) -> None:
         return
     cleanup = cleanup_client(run.client)
     known = run.unfinished_names()
-    in_flight = len(run.submission.requests) - len(run.submission.results)
+    in_flight = run.submission.in_flight
     later = f", and the jobs of {in_flight} creates in flight once they answer" if in_flight else ""
     log.warning(f"Interrupted ({signal_name}): cancelling {len(known)} jobs of this sweep{later}")
     workers = conf.max_concurrent_submissions

@@ -97,18 +97,24 @@ class Submission:
         self.manifest = manifest
         self.return_value = return_value
         self.results: dict[int, SubmittedJob] = {}
-        self.requests: dict[int, JobRequest] = {}
+        # job nums whose create has started (a worker took it)
+        self.started: set[int] = set()
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="vertex-create")
         self._futures: list[Future[SubmittedJob]] = []
 
+    @property
+    def in_flight(self) -> int:
+        """Creates started that have not answered yet."""
+        return len(self.started - set(self.results))
+
     def _create(self, request: JobRequest) -> SubmittedJob:
+        self.started.add(request.plan.num)
         result = create_job(self.client, self.manifest, request, self.return_value)
         self.results[request.plan.num] = result
         return result
 
     def submit(self, requests: Sequence[JobRequest]) -> None:
         """Start creating the jobs, then wait for their answers, logging each."""
-        self.requests |= {r.plan.num: r for r in requests}
         futures = [self._pool.submit(self._create, r) for r in requests]
         self._futures += futures
         for future in futures:

@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def poll_policy(conf: VertexPipelineLauncherConf, create_policy: RetryPolicy) -> RetryPolicy:
-    """Status reads back off up to a poll interval (at least 1 s, at most 30 s) between tries:
-    a wait that rides out an outage notices its end about as soon as a poll would."""
+    """Reads (status polls, results) back off up to a poll interval (at least 1 s, at most
+    30 s) between tries: a wait that rides out an outage notices its end about as soon as a poll
+    would. Creates keep the longer backoff that quota errors (429) call for."""
     backoff = min(30.0, max(1.0, conf.poll_interval_s))
     return RetryPolicy(
         deadline_s=create_policy.deadline_s, max_backoff_s=backoff, stop=create_policy.stop
@@ -175,7 +176,12 @@ class SweepRun:
                 result = created[job_id]
                 assert result.job is not None
                 futures[result.request.plan.num] = pool.submit(
-                    collect, self.client, copier, result.request, result.job.name, conf.return_value
+                    collect,
+                    self.poll_client,
+                    copier,
+                    result.request,
+                    result.job.name,
+                    conf.return_value,
                 )
 
         progress = SweepProgress(sys.stdout)
