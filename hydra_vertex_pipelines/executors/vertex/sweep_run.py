@@ -120,9 +120,12 @@ class SweepRun:
         submit are returned."""
         listed = listed_jobs(self.client, self.sweep)
         plan = plan_resume(requests, previous, listed, self.client, str(self.manifest.path))
+        recorded = previous.latest()
         for request, job in plan.adopted:
             self.adopted[request.plan.num] = SubmittedJob(request, job)
-            self.manifest.state(self.sweep, request.job_id, PipelineState(job.state).name)
+            state = PipelineState(job.state).name
+            if recorded[request.plan.num].state != state:
+                self.manifest.state(self.sweep, request.job_id, state)
         counts = Counter(state_text(PipelineState(job.state).name) for _, job in plan.adopted)
         adopted = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
         log.info(
