@@ -73,40 +73,44 @@ def is_retryable(error: BaseException) -> bool:
 
 
 def describe(error: BaseException) -> str:
-    """A short account of a failed call: `503 Service Unavailable`, `ConnectionError`."""
-    if isinstance(error, exceptions.GoogleAPICallError):
-        text = f"{error.code} {error.message}" if error.message else str(error.code)
-    else:
-        text = type(error).__name__
-    return text[:100]
+    """A short account of a failed call: `503 ServiceUnavailable`, `ConnectionError`."""
+    name = type(error).__name__
+    if isinstance(error, exceptions.GoogleAPICallError) and error.code:
+        return f"{int(error.code)} {name}"
+    return name
 
 
 class _OutageReports:
-    """One warning when calls have been failing for a while, then one per REPORT_EVERY_S, for the
-    whole process (parallel calls failing together say it once)."""
+    """An outage is no call of this process succeeding for QUIET_FOR_S (a few failed tries among
+    successful ones are not one): one warning then, one per REPORT_EVERY_S while it lasts, and
+    one when a call succeeds again."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._failing_since: float | None = None
+        self._last_report = 0.0
         self._reported = False
 
-    def report(self, what: str, failing_s: float, deadline_s: float, error: Exception) -> None:
-        if failing_s < QUIET_FOR_S:
-            return
+    def failed(self, what: str, error: Exception, deadline_s: float) -> None:
         now = time.monotonic()
         with self._lock:
-            if now - self._last < REPORT_EVERY_S:
+            if self._failing_since is None:
+                self._failing_since = now
+            failing_s = now - self._failing_since
+            if failing_s < QUIET_FOR_S or now - self._last_report < REPORT_EVERY_S:
                 return
-            self._last, self._reported = now, True
+            self._last_report, self._reported = now, True
         log.warning(
             f"Vertex AI is not answering ({what}: {describe(error)}) for {failing_s:.0f} s; "
             f"retrying with backoff for up to {deadline_s:g} s"
         )
 
-    def recovered(self, what: str) -> None:
-        """A call succeeded: say so once after an outage was reported."""
+    def succeeded(self, what: str) -> None:
         with self._lock:
-            reported, self._reported, self._last = self._reported, False, 0.0
+            reported, self._reported = self._reported, False
+            self._failing_since = None
+            if reported:
+                self._last_report = 0.0
         if reported:
             log.warning(f"Vertex AI answers again ({what})")
 
@@ -125,16 +129,16 @@ def call_with_retries(call: Callable[[], T], policy: RetryPolicy, what: str) -> 
             result = call()
         except Exception as e:
             if not is_retryable(e):
+                _OUTAGES.succeeded(what)  # an answer: the service is up
                 raise
             failing_s = time.monotonic() - started
             wait_s = policy.backoff_s(retry)
             if failing_s + wait_s > policy.deadline_s:
                 raise GaveUp(what, failing_s, e) from e
             log.debug(f"{what}: {type(e).__name__}: {e}; retry {retry + 1} in {wait_s:.2f} s")
-            _OUTAGES.report(what, failing_s, policy.deadline_s, e)
+            _OUTAGES.failed(what, e, policy.deadline_s)
             policy.stop.wait(wait_s)
             retry += 1
             continue
-        if retry:
-            _OUTAGES.recovered(what)
+        _OUTAGES.succeeded(what)
         return result
