@@ -89,9 +89,12 @@ class SweepRun:
     ) -> list[JobReturn]:
         conf = self.conf
         header = SweepHeader(
-            self.sweep, self.client.project, self.client.location, conf.api_endpoint,
-            conf.pipeline_root,
-        )  # fmt: skip
+            sweep_id=self.sweep,
+            project=self.client.project,
+            location=self.client.location,
+            api_endpoint=conf.api_endpoint,
+            pipeline_root=conf.pipeline_root,
+        )
         self.manifest.sweep(header)
         to_submit = list(requests) if previous is None else self.adopt(requests, previous)
         builder = ThreadPoolExecutor(1, thread_name_prefix="vertex-returns")
@@ -118,20 +121,24 @@ class SweepRun:
     def adopt(self, requests: Sequence[JobRequest], previous: ManifestSweep) -> list[JobRequest]:
         """The previous launch's jobs that run what `requests` ask for are adopted; the jobs to
         submit are returned."""
-        listed = listed_jobs(self.client, self.sweep)
+        listed = listed_jobs(self.poll_client, self.sweep)
         plan = plan_resume(requests, previous, listed, self.client, str(self.manifest.path))
         recorded = previous.latest()
-        for request, job in plan.adopted:
-            self.adopted[request.plan.num] = SubmittedJob(request, job)
-            state = PipelineState(job.state).name
-            if recorded[request.plan.num].state != state:
-                self.manifest.state(self.sweep, request.job_id, state)
         counts = Counter(state_text(PipelineState(job.state).name) for _, job in plan.adopted)
         adopted = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
         log.info(
             f"Resuming sweep {self.sweep}: adopted {len(plan.adopted)} jobs ({adopted}); "
             f"{len(plan.to_submit)} to submit, {len(plan.rerun)} of them again after failing"
         )
+        for request, job in plan.adopted:
+            self.adopted[request.plan.num] = SubmittedJob(request, job)
+            state = PipelineState(job.state).name
+            if recorded[request.plan.num].state != state:
+                self.manifest.state(self.sweep, request.job_id, state)
+            log.info(
+                f"\t#{request.plan.num} : {request.description} -> {request.job_id} "
+                f"({state_text(state)}, adopted)"
+            )
         for request, state in plan.rerun:
             log.info(
                 f"\t#{request.plan.num} : {state_text(state)}; submitted again as attempt "
