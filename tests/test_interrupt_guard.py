@@ -9,7 +9,9 @@ import pytest
 from hydra_vertex_pipelines.interrupts import Interrupted, InterruptGuard, SweepInterrupted
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
 def test_the_first_signal_interrupts_the_next_ones_do_not(
     sig: signal.Signals, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -132,7 +132,9 @@ def test_parallel_jobs_run_at_once(tmp_path: Path) -> None:
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * 2
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
 def test_an_interrupt_stops_every_child_and_exits_nonzero(
     tmp_path: Path, sig: signal.Signals
 ) -> None:

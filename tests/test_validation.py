@@ -230,6 +230,18 @@ CASES = [
         "set it, e.g. [python, -m, my_app]",
     ),
     Case(
+        "outage-deadline-negative",
+        [f"{L}.outage_deadline_s=-1"],
+        f"{L}.outage_deadline_s=-1.0",
+        "set a number of seconds, 0 or more",
+    ),
+    Case(
+        "resume-outside-vertex-mode",
+        [*LOCAL, f"{L}.resume=true"],
+        f"{L}.resume=true adopts jobs submitted to Vertex AI: it needs mode=vertex",
+        "drop it",
+    ),
+    Case(
         "override-key-without-letter-or-digit",
         ["+_=1"],
         "Override key '+_' cannot be mapped to a pipeline parameter name",

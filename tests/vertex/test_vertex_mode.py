@@ -258,7 +258,9 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
     assert sorted(emulator.stats()["created"].values()) == [1, 1]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
 def test_an_interrupt_while_waiting_cancels_the_sweep(
     start_emulator: StartEmulator, tmp_path: Path, sig: signal.Signals
 ) -> None:
