@@ -13,20 +13,39 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLa
 
 from .choices import Mode
 from .compiling.compiled_job import compile_jobs
+from .default_pipeline import launch_command, pipeline_components, with_launch_command
+from .errors import LauncherConfigError
 from .executors import Executor
 from .job_files import write_job_files
 from .planning.job_plan import plan_jobs
-from .validation import validate
+from .typed_components import typed_components
+from .validation import INVALID_CONFIG, validate
 
 log = logging.getLogger(__name__)
 
 
 def launcher_conf(config: DictConfig) -> VertexPipelineLauncherConf:
-    """hydra.launcher, resolved against the whole config, as its typed dataclass."""
+    """hydra.launcher, resolved against the whole config, as its typed dataclass; a component
+    that is not a ComponentConf fails it, every such problem listed."""
     resolved = OmegaConf.to_container(config.hydra.launcher, resolve=True)
+    assert isinstance(resolved, dict)
+    components, found = typed_components(resolved.pop("components", None) or {})
+    if found:
+        raise LauncherConfigError(INVALID_CONFIG + "\n  - ".join(found))
     merged = OmegaConf.merge(OmegaConf.structured(VertexPipelineLauncherConf), resolved)
     conf = OmegaConf.to_object(merged)
     assert isinstance(conf, VertexPipelineLauncherConf)
+    conf.components = components
+    return conf
+
+
+def pipeline_conf(config: DictConfig, task_function: TaskFunction) -> VertexPipelineLauncherConf:
+    """The launcher config, checked, with the pipeline it runs: its components, or the default
+    one, the launching app started as the user started it."""
+    launch_dir = Path(str(config.hydra.runtime.cwd))
+    conf = with_launch_command(launcher_conf(config), launch_command(task_function, launch_dir))
+    validate(conf)
+    conf.components = pipeline_components(conf)
     return conf
 
 
@@ -63,8 +82,7 @@ def launch(
     """Launch one batch of the multirun that started at `started_ns` (time.time_ns())."""
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-    conf = launcher_conf(config)
-    validate(conf)
+    conf = pipeline_conf(config, task_function)
     plans = plan_jobs(hydra_context, config, job_overrides, initial_job_idx)
     sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)

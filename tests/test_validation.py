@@ -1,7 +1,10 @@
-"""Bad launcher config fails the sweep before anything is compiled or written, naming key and fix.
+"""Bad launcher config fails the sweep before anything is compiled or written, naming key and fix,
+and the fix the message suggests is a command that works.
 
 Every case runs a real Hydra multirun of the two-step app (tests/apps/two_step, compile mode) with
-the bad setting on the command line; a few also run end to end as `python train.py -m ...`.
+the bad setting on the command line; a few also run end to end as `python train.py -m ...`. Then
+the case's fixed command is taken through every check of a launch (compose, launcher config,
+plan, compile) up to what the mode's executor would do.
 """
 
 import subprocess
@@ -13,10 +16,16 @@ from typing import Any
 
 import pytest
 from app_runner import APPS_DIR, app_env
+from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from kfp import compiler
+from local_launch import compose
 
+from hydra_vertex_pipelines.compiling.compiled_job import compile_jobs
 from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.executors.compile import CompileExecutor
+from hydra_vertex_pipelines.launch import pipeline_conf
+from hydra_vertex_pipelines.planning.job_plan import plan_jobs
 
 APP = APPS_DIR / "two_step" / "train.py"
 L = "hydra.launcher"
@@ -28,15 +37,24 @@ LOCAL = [f"{L}.mode=local"]
 @dataclass(frozen=True)
 class Case:
     id: str
-    # command-line overrides after hydra/launcher=two_step and the sweep
+    # command-line overrides after hydra/launcher=<launcher> and the sweep
     overrides: Sequence[str]
     # what the message must contain: the key, then the fix
     key: str
     fix: str
+    # the overrides once the message's fix is followed (an override it quotes replaces the bad
+    # one it corrects, or is added)
+    fixed: Sequence[str]
     launcher: str = "two_step"
     # a closed choice (an Enum) is refused by Hydra while it composes, naming the key
     raises: type[Exception] = LauncherConfigError
+    # whether each override that `fixed` adds is quoted from the message; not where the fix is a
+    # rename of the user's own key, or one of the choices Hydra lists
+    quoted: bool = True
 
+
+IMAGE = "us-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG"
+LABELS_60 = ",".join(f"l{i}:x" for i in range(60))
 
 CASES = [
     Case(
@@ -44,196 +62,301 @@ CASES = [
         [f"{L}.mode=cloud"],
         f"full_key: {L}.mode",
         "expected one of [vertex, local, compile]",
+        fixed=[f"{L}.mode=compile"],
         raises=ConfigCompositionException,
+        quoted=False,
     ),
     Case(
-        "no-components",
-        [f"{L}.mode=compile"],
-        f"{L}.components is empty",
-        f"{L}.components.app={{main:true,command:[python,-m,my_app]}}",
+        "default-pipeline-without-image-in-vertex-mode",
+        VERTEX,
+        f"{L}.image is required in vertex mode",
+        f"{L}.image={IMAGE}, or set the environment variable VERTEX_PIPELINE_IMAGE",
+        fixed=[*VERTEX, f"{L}.image={IMAGE}"],
         launcher="vertex_pipeline",
+    ),
+    Case(
+        "default-pipeline-app-memory-with-GB",
+        [f"{L}.mode=compile", f"{L}.app.resources.memory=32GB"],
+        f"{L}.app.resources.memory='32GB' is not a memory quantity",
+        f"{L}.app.resources.memory=32G",
+        fixed=[f"{L}.mode=compile", f"{L}.app.resources.memory=32G"],
+        launcher="vertex_pipeline",
+    ),
+    Case(
+        "app-setting-unused-with-components",
+        [f"{L}.app.retries=3"],
+        f"{L}.app.retries=3 is not used",
+        f"Set it on the main component instead: {C}.train.retries=3",
+        fixed=[f"{C}.train.retries=3"],
+    ),
+    Case(
+        "component-that-is-not-a-mapping",
+        [f"+{C}.extra=5"],
+        f"{C}.extra=5 is not a component",
+        f"remove it (~{C}.extra) or write its settings, e.g. {C}.extra={{main:true,",
+        fixed=[f"+{C}.extra=5", f"~{C}.extra"],
+    ),
+    Case(
+        "component-setting-misspelt",
+        [f"+{C}.train.resource.cpu=8"],
+        f"{C}.train.resource is not a setting (did you mean resources?)",
+        f"remove it (~{C}.train.resource) or correct its name",
+        fixed=[f"+{C}.train.resource.cpu=8", f"~{C}.train.resource"],
+    ),
+    Case(
+        "component-setting-of-the-wrong-type",
+        [f"{C}.train.retries=twice"],
+        f"{C}.train.retries=twice is not a whole number",
+        f"set e.g. {C}.train.retries=0",
+        fixed=[f"{C}.train.retries=0"],
+    ),
+    Case(
+        "component-name-misspelt-in-an-override",
+        [f"{C}.trian.retries=3"],
+        f"{C}.trian sets neither command nor image",
+        f"remove it, ~{C}.trian, or set its command",
+        fixed=[f"{C}.trian.retries=3", f"~{C}.trian"],
+    ),
+    Case(
+        "component-made-on-the-command-line-with-a-bad-setting",
+        [f"+{C}.eval={{command:[python,eval.py],resources:{{memory:1TB}}}}"],
+        f"{C}.eval.resources.memory='1TB' is not a memory quantity",
+        f"{C}.eval.resources.memory=32G",
+        fixed=[
+            f"+{C}.eval={{command:[python,eval.py],resources:{{memory:1TB}}}}",
+            f"{C}.eval.resources.memory=32G",
+        ],
     ),
     Case(
         "zero-main",
         [f"{C}.train.main=false"],
         f"{C}: exactly one component must have main=true (found: none)",
-        "it is the launched app",
+        f"it is the launched app, e.g. {C}.train.main=true",
+        fixed=[f"{C}.train.main=true"],
     ),
     Case(
         "two-mains",
         [f"{C}.data.main=true"],
         f"{C}: exactly one component must have main=true (found: data, train)",
-        "it is the launched app",
+        f"it is the launched app, e.g. {C}.data.main=false",
+        fixed=[f"{C}.data.main=false"],
     ),
     Case(
         "input-from-unknown-component",
         [f"+{C}.train.inputs.model=nope.weights"],
         f"{C}.train.inputs.model='nope.weights' names no other component",
-        "write <component>.<output> with one of data",
+        f"read one of data.dataset, e.g. {C}.train.inputs.model=data.dataset",
+        fixed=[f"{C}.train.inputs.model=data.dataset"],
     ),
     Case(
         "input-from-unknown-output",
         [f"+{C}.train.inputs.model=data.weights"],
         f"{C}.train.inputs.model='data.weights': component data has no output 'weights'",
-        f"add it to {C}.data.outputs",
+        f"read one of data.dataset, e.g. {C}.train.inputs.model=data.dataset",
+        fixed=[f"{C}.train.inputs.model=data.dataset"],
     ),
     Case(
         "after-unknown-component",
         [f"{C}.train.after=[data,nope]"],
         f"{C}.train.after names 'nope'",
-        "fix or remove it",
+        f"remove it, {C}.train.after=[data]",
+        fixed=[f"{C}.train.after=[data]"],
     ),
     Case(
         "dependency-cycle",
         [f"{C}.data.after=[train]"],
         f"{C} has a dependency cycle: data -> train -> data",
-        "Remove one of these edges (inputs or after)",
+        f"Remove one of these edges (inputs or after): {C}.data.after=[]",
+        fixed=[f"{C}.data.after=[]"],
     ),
     Case(
         "key-bound-by-two-outputs",
         [f"+{C}.data.outputs.copy=data.out_dir"],
         f"{C}.data.outputs.copy binds 'data.out_dir', already bound by outputs.dataset",
-        "bind each key once",
+        f"bind each key once (remove it, ~{C}.data.outputs.copy, or bind another key)",
+        fixed=[f"+{C}.data.outputs.copy=data.out_dir", f"~{C}.data.outputs.copy"],
     ),
     Case(
         "key-bound-by-output-and-input",
         [f"+{C}.train.outputs.model=data.dir"],
         f"{C}.train.outputs.model binds 'data.dir', already bound by inputs.data.dir",
-        "bind each key once",
+        f"remove it, ~{C}.train.outputs.model, or bind another key",
+        fixed=[f"+{C}.train.outputs.model=data.dir", f"~{C}.train.outputs.model"],
     ),
     Case(
         "reserved-output-return-value",
         [f"+{C}.train.outputs.return_value=model.out"],
         f"{C}.train.outputs.return_value: 'return_value' is reserved",
-        "rename it",
+        f"rename it, ~{C}.train.outputs.return_value {C}.train.outputs.return_value_out=model.out",
+        fixed=[
+            f"+{C}.train.outputs.return_value=model.out",
+            f"~{C}.train.outputs.return_value",
+            f"{C}.train.outputs.return_value_out=model.out",
+        ],
     ),
     Case(
         "reserved-output-hydra-output",
         [f"+{C}.data.outputs.hydra_output=data.logs"],
         f"{C}.data.outputs.hydra_output: 'hydra_output' is reserved",
-        "rename it",
+        f"rename it, ~{C}.data.outputs.hydra_output {C}.data.outputs.hydra_output_out=data.logs",
+        fixed=[
+            f"+{C}.data.outputs.hydra_output=data.logs",
+            f"~{C}.data.outputs.hydra_output",
+            f"{C}.data.outputs.hydra_output_out=data.logs",
+        ],
     ),
     Case(
         "cpu-with-unit-words",
         [f"{C}.train.resources.cpu='8 cores'"],
         f"{C}.train.resources.cpu='8 cores' is not a CPU quantity",
-        'write e.g. "8", "0.5" or "500m"',
+        f"write a number of CPUs, e.g. {C}.train.resources.cpu=8 (or 0.5, 500m)",
+        fixed=[f"{C}.train.resources.cpu=8"],
     ),
     Case(
         "memory-with-GB",
         [f"{C}.train.resources.memory=32GB"],
         f"{C}.train.resources.memory='32GB' is not a memory quantity",
-        'e.g. "32G"',
+        f"e.g. {C}.train.resources.memory=32G",
+        fixed=[f"{C}.train.resources.memory=32G"],
     ),
     Case(
         "accelerator-count-without-type",
         [f"{C}.data.resources.accelerator_count=1"],
         f"{C}.data.resources.accelerator_count=1 has no accelerator_type",
-        f"set {C}.data.resources.accelerator_type (e.g. NVIDIA_TESLA_T4) or drop the count",
+        f"set one, e.g. {C}.data.resources.accelerator_type=NVIDIA_TESLA_T4, or drop the count",
+        fixed=[
+            f"{C}.data.resources.accelerator_count=1",
+            f"{C}.data.resources.accelerator_type=NVIDIA_TESLA_T4",
+        ],
     ),
     Case(
         "accelerator-count-0",
         [f"{C}.train.resources.accelerator_count=0"],
         f"{C}.train.resources.accelerator_count=0 with accelerator_type=NVIDIA_L4",
-        "set a count of 1 or more",
+        f"set a count of 1 or more, e.g. {C}.train.resources.accelerator_count=1",
+        fixed=[f"{C}.train.resources.accelerator_count=1"],
     ),
     Case(
         "negative-retries",
         [f"{C}.train.retries=-1"],
         f"{C}.train.retries=-1",
-        "set 0 or more",
+        f"set 0 or more, e.g. {C}.train.retries=0",
+        fixed=[f"{C}.train.retries=0"],
     ),
     Case(
         "secret-looking-env",
         [f"+{C}.train.env.API_TOKEN=abc"],
         f"{C}.train.env.API_TOKEN looks like a secret",
-        "Secret Manager",
+        f"read it at run time from Secret Manager instead (~{C}.train.env.API_TOKEN)",
+        fixed=[f"+{C}.train.env.API_TOKEN=abc", f"~{C}.train.env.API_TOKEN"],
     ),
     Case(
         "pipeline-root-not-gcs",
         [*VERTEX, f"{L}.pipeline_root=/tmp/pipelines"],
         f"{L}.pipeline_root='/tmp/pipelines'",
-        "needs a Cloud Storage URI, e.g. gs://my-bucket/pipelines",
+        f"needs a Cloud Storage URI, e.g. {L}.pipeline_root=gs://my-bucket/pipelines",
+        fixed=[*VERTEX, f"{L}.pipeline_root=gs://my-bucket/pipelines"],
     ),
     Case(
         "pipeline-root-missing",
         [*VERTEX, f"{L}.pipeline_root=null"],
         f"{L}.pipeline_root=None",
-        "e.g. gs://my-bucket/pipelines",
+        f"e.g. {L}.pipeline_root=gs://my-bucket/pipelines",
+        fixed=[*VERTEX, f"{L}.pipeline_root=gs://my-bucket/pipelines"],
     ),
     Case(
         "image-missing-in-vertex-mode",
         [*VERTEX, f"{C}.data.image=null"],
         f"{C}.data.image is required in vertex mode",
-        "set it to the container image URI",
+        f"e.g. {C}.data.image={IMAGE} (or {L}.image for every component without one)",
+        fixed=[*VERTEX, f"{C}.data.image={IMAGE}"],
     ),
     Case(
         "project-missing-in-vertex-mode",
         [f"{L}.mode=vertex", f"{L}.pipeline_root=gs://bucket/runs"],
         f"{L}.project is not set",
         f"set {L}.project=my-project or the environment variable GOOGLE_CLOUD_PROJECT",
+        fixed=[
+            f"{L}.mode=vertex",
+            f"{L}.pipeline_root=gs://bucket/runs",
+            f"{L}.project=my-project",
+        ],
     ),
     Case(
         "label-key-not-starting-with-a-letter",
         [f"+{L}.labels._team=ml"],
         f"{L}.labels._team: label key '_team' must start with a letter",
-        "rename it",
+        f"rename it. (~{L}.labels._team)",
+        fixed=[f"+{L}.labels._team=ml", f"~{L}.labels._team"],
     ),
     Case(
         "label-key-starting-with-a-digit",
         [f"++{L}.labels={{1team:ml}}"],
         f"{L}.labels.1team: label key '1team' must start with a letter",
-        "rename it",
+        f"rename it. (remove it from {L}.labels where it is written)",
+        fixed=[f"++{L}.labels={{team1:ml}}"],
+        quoted=False,
     ),
     Case(
         "too-many-labels",
-        [f"++{L}.labels={{{','.join(f'l{i}:x' for i in range(60))}}}"],
+        [f"++{L}.labels={{{LABELS_60}}}"],
         f"{L}.labels has 60 labels; with the launcher's own a job may carry 59 more",
-        "remove 1",
+        f"remove 1, e.g. ~{L}.labels.l59",
+        fixed=[f"++{L}.labels={{{LABELS_60}}}", f"~{L}.labels.l59"],
     ),
     Case(
         "label-key-too-long",
         [f"+{L}.labels.{'k' * 64}=ml"],
         f"{L}.labels.{'k' * 64}: the label key has 64 characters",
-        "shorten it",
+        f"shorten it. (~{L}.labels.{'k' * 64})",
+        fixed=[f"+{L}.labels.{'k' * 64}=ml", f"~{L}.labels.{'k' * 64}"],
     ),
     Case(
         "label-value-too-long",
         [f"+{L}.labels.team={'v' * 70}"],
         f"{L}.labels.team: the label value has 70 characters",
-        "shorten it",
+        f"shorten it. (++{L}.labels.team={'v' * 63})",
+        fixed=[f"++{L}.labels.team={'v' * 63}"],
     ),
     Case(
         "unknown-failure-policy",
         [f"{L}.failure_policy=eventually"],
         f"full_key: {L}.failure_policy",
         "expected one of [fast, slow]",
+        fixed=[f"{L}.failure_policy=slow"],
         raises=ConfigCompositionException,
+        quoted=False,
     ),
     Case(
         "unknown-local-main",
         [*LOCAL, f"{L}.local.main=thread"],
         f"full_key: {L}.local.main",
         "expected one of [subprocess, inline]",
+        fixed=[*LOCAL, f"{L}.local.main=subprocess"],
         raises=ConfigCompositionException,
+        quoted=False,
     ),
     Case(
         "inline-with-parallel-jobs",
         [*LOCAL, f"{L}.local.main=inline", f"{L}.local.max_parallel_jobs=2"],
         f"{L}.local.main=inline runs the task function in this process",
         f"set {L}.local.max_parallel_jobs=1 or {L}.local.main=subprocess",
+        fixed=[*LOCAL, f"{L}.local.main=inline", f"{L}.local.max_parallel_jobs=1"],
     ),
     Case(
         "local-component-without-command",
         [*LOCAL, f"{C}.data.command=[]"],
         f"{C}.data.command is required in local mode",
-        "set it, e.g. [python, -m, my_app]",
+        f"set it, e.g. {C}.data.command=[python,-m,my_app]",
+        fixed=[*LOCAL, f"{C}.data.command=[python,-m,my_app]"],
     ),
     Case(
         "override-key-without-letter-or-digit",
         ["+_=1"],
         "Override key '+_' cannot be mapped to a pipeline parameter name",
         "rename the config key so that it contains a letter or a digit",
+        fixed=["+a_=1"],
+        quoted=False,
     ),
 ]
 
@@ -282,6 +405,58 @@ def test_bad_config_fails_before_anything_is_written(
     assert case.fix in message
     assert calls == []
     assert_nothing_written(sweep_dir)
+
+
+def launch_error(launcher: str, overrides: Sequence[str], sweep_dir: Path) -> str:
+    """What stops a launch of the two-step app with `overrides` before the mode's executor
+    would run or submit anything (composing, the launcher config, planning, compiling), or ''."""
+    try:
+        cfg, context = compose(
+            [f"hydra/launcher={launcher}", *overrides, "optim.lr=0.1"], sweep_dir, APP
+        )
+        conf = pipeline_conf(cfg, lambda cfg: None)
+        plans = plan_jobs(context, cfg, [list(cfg.hydra.overrides.task)], 0)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        compile_jobs(conf, plans, sweep_dir, CompileExecutor(conf).main_run_dir)
+    except (ConfigCompositionException, LauncherConfigError) as e:
+        return f"{e}\n{e.__cause__}"
+    finally:
+        GlobalHydra.instance().clear()
+    return ""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_the_suggested_fix_works(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    message = launch_error(case.launcher, case.overrides, tmp_path / "bad")
+    assert case.key in message
+    if case.quoted:
+        added = [o for o in case.fixed if o not in case.overrides]
+        assert added and all(override in message for override in added), message
+    # the fixed command gets past that error, and past every other check before execution
+    assert launch_error(case.launcher, case.fixed, tmp_path / "fixed") == ""
+
+
+def test_components_made_on_the_command_line_are_checked_as_in_a_yaml(tmp_path: Path) -> None:
+    """two_step.yaml's pipeline, written on the command line instead, with the same mistakes."""
+    data = "{command:[python,data_step.py],image:d,overrides:[data],outputs:{dataset:data.out_dir}}"
+    train = "{main:true,command:[python,train.py],image:t,inputs:{data.dir:data.dataset}}"
+    mistakes = [
+        f"{C}.train.retries=-1",
+        f"{C}.train.resources.memory=1TB",
+        f"{C}.train.after=[data,nope]",
+        f"{C}.data.resources.accelerator_count=1",
+    ]
+    from_yaml = launch_error("two_step", mistakes, tmp_path / "yaml")
+    on_command_line = launch_error(
+        "vertex_pipeline",
+        [f"{L}.mode=compile", f"+{C}.data={data}", f"+{C}.train={train}", *mistakes],
+        tmp_path / "cli",
+    )
+    assert from_yaml.count("\n  - ") == len(mistakes)
+    assert on_command_line == from_yaml
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path, hydra_sweep_runner: Any) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
-from hydra.core.utils import JobReturn, JobStatus, run_job
+from hydra.core.utils import JobReturn, JobStatus, configure_log, run_job
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
@@ -70,6 +70,9 @@ class InlineMain:
             job_dir_key="hydra.sweep.dir",
             job_subdir_key="hydra.sweep.subdir",
         )
+        # the job configured logging for itself (its log file, maybe disabling other loggers):
+        # the launcher's logging comes back, as after each job of Hydra's basic launcher
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         ret.overrides = list(plan.overrides)
         if ret.status == JobStatus.FAILED:
             return ret, f"the task function raised {ret._return_value!r}"

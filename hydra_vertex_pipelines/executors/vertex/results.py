@@ -15,11 +15,13 @@ from .request import JobRequest
 
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
-    """The task by its DAG key: taskUniqueName of a root task (taskName may be its display name)."""
-    for detail in job.job_detail.task_details:
-        if dag_task in (detail.task_unique_name, detail.task_name):
-            return detail
-    return None
+    """The task by its DAG key: taskUniqueName, else taskName (which may be its display name).
+    The root DAG's detail, named after the pipeline (which may be the task's name too), has no
+    parent task and is no task."""
+    tasks = [d for d in job.job_detail.task_details if d.parent_task_id]
+    by_unique_name = [d for d in tasks if d.task_unique_name == dag_task]
+    by_name = [d for d in tasks if d.task_name == dag_task]
+    return next(iter(by_unique_name or by_name), None)
 
 
 def failure_message(job: PipelineJob, console_url: str) -> str:
