@@ -82,7 +82,9 @@ def _input_problem(
 def _component(
     name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf, key: str | None = None
 ) -> Iterator[str]:
-    """The problems of one component; `key` is where its settings are written."""
+    """The problems of one component; `key` is where its settings are written when not under
+    hydra.launcher.components (the default pipeline's: hydra.launcher.app)."""
+    configured = key is None
     key = key or f"{_L}.components.{name}"
     if not kfp_name(name):
         yield f"{key}: the component name has no letter or digit; rename it."
@@ -128,7 +130,7 @@ def _component(
                 f"({removal(f'{key}.env', env_name)})."
             )
     inline = comp.main and conf.local.main == LocalMain.inline
-    if not comp.image and not comp.command and not inline:
+    if configured and not comp.image and not comp.command and not inline:
         yield (
             f"{key} sets neither command nor image, so it would run nothing (an override that "
             f"misspells a component's name makes a new one): remove it, ~{key}, or set its "

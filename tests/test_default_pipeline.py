@@ -186,3 +186,25 @@ def test_the_app_settings_reach_the_compiled_task(tmp_path: Path) -> None:
     assert container["resources"]["resourceMemoryLimit"] == "32G"
     [task] = spec["root"]["dag"]["tasks"].values()
     assert task["retryPolicy"]["maxRetryCount"] == 2
+
+
+def test_the_launcher_image_is_the_image_of_components_that_name_none(tmp_path: Path) -> None:
+    launch(
+        [
+            "hydra/launcher=two_step",
+            f"{C}.data.image=null",
+            f"{L}.image=europe-docker.pkg.dev/p/r/shared:1",
+        ],
+        [["optim.lr=0.1"]],
+        tmp_path,
+        app=APPS_DIR / "two_step" / "train.py",
+    )
+    spec = yaml.safe_load((tmp_path / "pipeline.yaml").read_text())
+    images = {
+        name.removeprefix("exec-"): executor["container"]["image"]
+        for name, executor in spec["deploymentSpec"]["executors"].items()
+    }
+    assert images == {
+        "data": "europe-docker.pkg.dev/p/r/shared:1",
+        "train": "europe-docker.pkg.dev/my-project/apps/train:1",
+    }

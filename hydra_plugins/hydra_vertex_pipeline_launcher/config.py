@@ -2,7 +2,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode
 
@@ -139,15 +139,13 @@ class ComposedLauncherConf(VertexPipelineLauncherConf):
     components: dict[str, Any] = field(default_factory=dict)
 
 
-def _composed_node() -> DictConfig:
-    node: DictConfig = OmegaConf.structured(ComposedLauncherConf)
-    OmegaConf.set_struct(node.components, False)
-    return node
-
-
 ConfigStore.instance().store(
     group="hydra/launcher",
     name="vertex_pipeline",
-    node=_composed_node(),
+    node=ComposedLauncherConf,
     provider="hydra_vertex_pipeline_launcher",
+)
+# the stored node itself (no copy: this runs at every Hydra app's start-up)
+OmegaConf.set_struct(
+    ConfigStore.instance().repo["hydra"]["launcher"]["vertex_pipeline.yaml"].node.components, False
 )
