@@ -4,6 +4,7 @@ default pipeline's one component in compile, local and vertex mode, and componen
 command line grow it into a data step + app pipeline."""
 
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,41 @@ def test_the_launcher_image_is_the_image_of_components_that_name_none(tmp_path: 
         "data": "europe-docker.pkg.dev/p/r/shared:1",
         "train": "europe-docker.pkg.dev/my-project/apps/train:1",
     }
+
+
+LAUNCHING_SCRIPT = """
+from pathlib import Path
+from hydra_vertex_pipelines.default_pipeline import launch_command
+def main(cfg):
+    pass
+command = launch_command(main, Path(LAUNCH_DIR))
+"""
+
+
+@pytest.mark.parametrize("launch_dir, expected", [("", "app/run.py"), ("launch", None)])
+def test_a_script_is_started_by_its_path_from_the_launch_dir(
+    tmp_path: Path, launch_dir: str, expected: str | None
+) -> None:
+    """Relative to the launch dir when under it, else absolute (run as __main__, as python does)."""
+    script = tmp_path / "app" / "run.py"
+    script.parent.mkdir()
+    script.write_text(LAUNCHING_SCRIPT)
+    found = runpy.run_path(
+        str(script), {"LAUNCH_DIR": str(tmp_path / launch_dir)}, run_name="__main__"
+    )
+    assert found["command"] == ["python", expected or str(script)]
+
+
+def test_a_package_run_with_python_m_is_started_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m trainer` runs trainer/__main__.py; the component runs `python -m trainer`."""
+    package = tmp_path / "trainer"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(LAUNCHING_SCRIPT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = runpy.run_module(
+        "trainer", {"LAUNCH_DIR": str(tmp_path)}, run_name="__main__", alter_sys=True
+    )
+    assert found["command"] == ["python", "-m", "trainer"]
