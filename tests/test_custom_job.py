@@ -13,7 +13,7 @@ import yaml
 from google.cloud.aiplatform_v1.types import CustomJob, WorkerPoolSpec
 from google.protobuf import json_format
 from hydra.core.utils import JobStatus
-from local_launch import launch
+from local_launch import APP_DIR, launch
 from override_keys import keys_of
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
@@ -253,3 +253,28 @@ def test_the_example_trains_on_the_tutorial_machine_and_one_override_makes_it_sp
         assert pool.machine_spec.accelerator_count == 1
         assert job.job_spec.scheduling.strategy.name == strategy
         assert list(pool.container_spec.command) == ["python", "-m", "example_app.train"]
+
+
+def test_a_pipeline_of_custom_jobs_runs_locally_with_caching_and_hydra_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(APP_DIR)
+    both = [
+        "hydra/launcher=two_step",
+        "hydra.launcher.components.prep.resources.machine_type=e2-standard-4",
+        "hydra.launcher.components.main.resources.machine_type=n1-standard-4",
+        "hydra.launcher.components.main.resources.accelerator_type=NVIDIA_TESLA_T4",
+    ]
+    rets = launch(both, [["x=2", "data.n=3"], ["x=3", "data.n=3"]], tmp_path)
+    assert [r.status for r in rets] == [JobStatus.COMPLETED] * 2
+    # the data artifact travelled from one custom job to the other: x**2 + n
+    assert [r.return_value for r in rets] == [7.0, 12.0]
+    # the prep custom job ran once: job 1 reused it from the cache
+    assert (tmp_path / "0" / "prep.log").exists()
+    assert not (tmp_path / "1" / "prep.log").exists()
+    # both kept their Hydra output dirs: prep's artifact, main's run dir with its config
+    prep_output = tmp_path / "0" / "artifacts" / "prep" / "hydra_output" / ".hydra"
+    assert "data.n=3" in (prep_output / "overrides.yaml").read_text()
+    main_output = tmp_path / "1" / "artifacts" / "main" / "hydra_output"
+    assert "x: 3" in (main_output / "composed.yaml").read_text()
+    assert json.loads((main_output / "return_value.json").read_text()) == 12.0
