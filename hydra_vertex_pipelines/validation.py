@@ -14,6 +14,7 @@ from .compiling.graph import component_order, kfp_name
 from .compiling.template import RESERVED_NAMES
 from .errors import LauncherConfigError
 from .executors.vertex.labels import label_problem, room_for_user_labels
+from .machine_checks import custom_job_problems
 
 _CPU = re.compile(r"^([0-9]*[.])?[0-9]+m?$")
 _MEMORY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki)?$")
@@ -75,6 +76,7 @@ def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf)
             )
         bound[output_key] = f"outputs.{output}"
     yield from _resources(f"{key}.resources", comp.resources)
+    yield from custom_job_problems(f"{key}.resources", comp.resources, conf)
     if comp.retries < 0:
         yield f"{key}.retries={comp.retries}: set 0 or more."
     for env_name in comp.env:
@@ -167,6 +169,11 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         problem = label_problem(label_key, label_value)
         if problem:
             found.append(f"{_L}.labels.{label_key}: {problem}")
+    if conf.reserved_ip_ranges and not conf.network:
+        found.append(
+            f"{_L}.reserved_ip_ranges are ranges of a VPC network: set {_L}.network "
+            "(projects/NUMBER/global/networks/NAME)."
+        )
     found += _components(conf)
     if conf.mode == Mode.vertex:
         found += _vertex(conf)
