@@ -8,6 +8,7 @@ import difflib
 import re
 import types
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from omegaconf import OmegaConf
@@ -29,6 +30,8 @@ def override_value(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Enum):
+        return value.name
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, Mapping):
@@ -64,6 +67,9 @@ def _without_none(hint: Any) -> tuple[Any, bool]:
 def _expected(hint: Any) -> str:
     kind, nullable = _without_none(hint)
     origin = get_origin(kind)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        text = f"one of {', '.join(kind.__members__)}"
+        return f"{text} or null" if nullable else text
     text = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
         kind, "a list of strings" if origin is list else "a mapping of strings"
     )
@@ -75,6 +81,8 @@ def _example(hint: Any, value: Any, default: Any) -> str:
     kind, _ = _without_none(hint)
     if isinstance(default, int | float | str) and not isinstance(default, bool):
         return override_value(default)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return next(iter(kind.__members__))
     origin = get_origin(kind)
     scalar = not isinstance(value, Mapping | list | tuple) and value is not None
     if origin is list:

@@ -15,6 +15,7 @@ from .compiling.template import RESERVED_NAMES
 from .default_pipeline import APP, APP_KEY, default_component, unused_app_settings
 from .errors import LauncherConfigError
 from .executors.vertex.labels import label_problem, room_for_user_labels
+from .machine_checks import custom_job_problems
 from .typed_components import entry_override, override_value, removal
 from .vertex_facts import MAX_LABEL_LENGTH
 
@@ -115,6 +116,7 @@ def _component(
             )
         bound[output_key] = f"outputs.{output}"
     yield from _resources(f"{key}.resources", comp.resources)
+    yield from custom_job_problems(f"{key}.resources", comp.resources, conf)
     if comp.retries < 0:
         yield f"{key}.retries={comp.retries}: set 0 or more, e.g. {key}.retries=0."
     for env_name in comp.env:
@@ -269,6 +271,11 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
             found.append(
                 f"{_L}.labels.{label_key}: {problem} ({_label_fix(label_key, label_value)})"
             )
+    if conf.reserved_ip_ranges and not conf.network:
+        found.append(
+            f"{_L}.reserved_ip_ranges are ranges of a VPC network: set it, e.g. "
+            f"{_L}.network=projects/NUMBER/global/networks/NAME."
+        )
     found += _components(conf)
     found += _images(conf)
     if conf.mode == Mode.vertex:
