@@ -69,7 +69,7 @@ def launch(
     sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     executor = executor_for(conf, hydra_context, config, task_function, sweep_dir, started_ns)
-    jobs = compile_jobs(conf, plans, sweep_dir, executor.main_run_dir)
+    jobs = compile_jobs(conf, plans, sweep_dir, executor)
     log.info(f"Launching {len(jobs)} jobs as Vertex AI pipelines, mode={conf.mode.value}")
     for job in jobs:
         write_job_files(job)
