@@ -12,7 +12,7 @@ from typing import Any
 from .cache import ExecutionCache
 from .executor import JobExecutor
 from .faults import FaultConfig, FaultInjector
-from .gcs import GcsUploader, local_path
+from .gcs import GcsUploader, check_storage_dir, local_path
 from .server import EmulatorHTTPServer
 from .service import PipelineService
 from .stats import RequestStats
@@ -47,6 +47,8 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         if config.max_parallel_jobs < 1:
             raise ValueError("max_parallel_jobs must be at least 1")
+        if config.storage_dir is not None:
+            check_storage_dir(config.storage_dir.absolute())
         self._temporary = config.storage_dir is None
         self.storage_dir = (
             Path(tempfile.mkdtemp(prefix="vertex-emulator-"))
