@@ -16,6 +16,7 @@ from .compiling.compiled_job import compile_jobs
 from .executors import Executor
 from .job_files import write_job_files
 from .planning.job_plan import plan_jobs
+from .sweepers import check_sweeper
 from .validation import validate
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def launch(
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     conf = launcher_conf(config)
     validate(conf)
+    check_sweeper(config, conf)
     plans = plan_jobs(hydra_context, config, job_overrides, initial_job_idx)
     sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)
