@@ -1,6 +1,7 @@
 """What each job sends to Vertex AI: ids, labels, the PipelineJob message; and the retry backoff."""
 
 import io
+import json
 import logging
 import re
 from pathlib import Path
@@ -64,6 +65,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
     assert first.pipeline_spec["pipelineInfo"]["name"] == "sweep-app"
     values = [dict(j.runtime_config.parameter_values) for j in (first, second)]
     run_dirs = [v.pop("hydra_run_dir") for v in values]
+    assert [json.loads(v.pop("hydra_runtime"))["job.num"] for v in values] == [0, 1]
     assert values == [{"x": "1", "data__n": "2"}, {"x": "3", "data__n": "2"}]
     # each job's Hydra output goes under the pipeline root, laid out as the sweep is locally
     for plan, request, run_dir in zip((j.plan for j in jobs), requests, run_dirs, strict=True):
