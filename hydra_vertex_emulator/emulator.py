@@ -47,14 +47,13 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         if config.max_parallel_jobs < 1:
             raise ValueError("max_parallel_jobs must be at least 1")
-        if config.storage_dir is not None:
-            check_storage_dir(config.storage_dir.absolute())
         self._temporary = config.storage_dir is None
         self.storage_dir = (
             Path(tempfile.mkdtemp(prefix="vertex-emulator-"))
             if config.storage_dir is None
             else config.storage_dir.absolute()
         )
+        check_storage_dir(self.storage_dir)
         self.storage_dir.mkdir(parents=True, exist_ok=True)
         uploader = GcsUploader(config.gcs_endpoint) if config.gcs_endpoint else None
         store = JobStore()
