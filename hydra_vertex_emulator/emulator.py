@@ -12,7 +12,7 @@ from typing import Any
 from .cache import ExecutionCache
 from .executor import JobExecutor
 from .faults import FaultConfig, FaultInjector
-from .gcs import GcsUploader, local_path
+from .gcs import GcsUploader, check_storage_dir, local_path
 from .server import EmulatorHTTPServer
 from .service import PipelineService
 from .stats import RequestStats
@@ -53,6 +53,7 @@ class Emulator:
             if config.storage_dir is None
             else config.storage_dir.absolute()
         )
+        check_storage_dir(self.storage_dir)
         self.storage_dir.mkdir(parents=True, exist_ok=True)
         uploader = GcsUploader(config.gcs_endpoint) if config.gcs_endpoint else None
         store = JobStore()

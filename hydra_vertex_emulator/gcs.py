@@ -27,6 +27,17 @@ def local_path(storage_dir: Path, uri: str) -> Path:
     return storage_dir.joinpath(*uri[len(GS) :].strip("/").split("/"))
 
 
+def check_storage_dir(storage_dir: Path) -> None:
+    """The storage folder stands in for Vertex's /gcs/ in the paths that components get in their
+    args, which may quote them (as the launcher does): like /gcs/, it cannot hold a quote."""
+    text = str(storage_dir)
+    if any(c in text for c in "'\"") or "${" in text:
+        raise ValueError(
+            f"storage dir {text!r}: components see it where Vertex AI has /gcs/, so it cannot "
+            "hold a quote or '${'; choose another folder"
+        )
+
+
 def gcs_uri(storage_dir: Path, path: Path) -> str:
     """The gs:// URI of a path under the storage folder."""
     return GS + path.relative_to(storage_dir).as_posix()

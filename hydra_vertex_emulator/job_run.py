@@ -2,8 +2,9 @@
 
 Outputs of task T live at `<pipeline root>/<project number>/<job id>/<T>_<execution id>/<output>`
 (locally, that gs:// URI's folder under the storage dir); with a GCS endpoint they are uploaded
-there once the task succeeds, and what a task wrote under a /gcs/ path it was given (the
-Cloud Storage mount) once it ends. A task appears in jobDetail.taskDetails once it is scheduled.
+there once the task succeeds, and, once it ends, every file written in the storage dir while it
+ran (on Vertex, what a container writes under /gcs/, the Cloud Storage mount, is in Cloud
+Storage). A task appears in jobDetail.taskDetails once it is scheduled.
 """
 
 import itertools
@@ -20,6 +21,9 @@ from .store import ArtifactRecord, JobRecord, JobStore
 from .transitions import TaskUpdate, apply_task_update
 
 log = logging.getLogger(__name__)
+
+# the components' logs, beside the buckets in the storage dir
+LOGS_DIR = "_logs"
 
 # LocalRunner task state (and whether it was cached) -> PipelineTaskDetail and Execution states
 _TASK_STATES = {
@@ -81,7 +85,7 @@ class JobRun:
         self.ids = ids
         self.storage_dir = storage_dir
         self.uploader = uploader
-        self.log_dir = storage_dir / "_logs" / record.name
+        self.log_dir = storage_dir / LOGS_DIR / record.name
         self._execution_ids: dict[str, int] = {}
         self._task_ids: dict[str, int] = {}
 
@@ -148,10 +152,10 @@ class JobRun:
         self._upload_paths(result.output_artifacts.values(), None)
 
     def _upload_mounted(self, result: TaskResult) -> None:
-        """What the task wrote under the storage folder paths among its input parameters."""
-        paths = [Path(value) for value in result.input_parameters.values()]
-        mounted = [p for p in paths if p.is_relative_to(self.storage_dir)]
-        self._upload_paths(mounted, result.start_time)
+        """What was written in the storage folder (each bucket's) since the task started: the
+        paths the task wrote to are whatever its args made of the /gcs/ paths it was given."""
+        buckets = [p for p in self.storage_dir.iterdir() if p.is_dir() and p.name != LOGS_DIR]
+        self._upload_paths(buckets, result.start_time)
 
     def _upload_paths(self, paths: Iterable[Path], modified_since: float | None) -> None:
         """Each existing path under its gs:// URI; a failed upload is logged, not raised."""

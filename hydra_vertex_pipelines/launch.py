@@ -16,6 +16,7 @@ from .compiling.compiled_job import compile_jobs
 from .executors import Executor
 from .job_files import write_job_files
 from .planning.job_plan import plan_jobs
+from .sweepers import check_sweeper
 from .validation import validate
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,12 @@ def launch(
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     conf = launcher_conf(config)
     validate(conf)
+    check_sweeper(config, conf)
     plans = plan_jobs(hydra_context, config, job_overrides, initial_job_idx)
     sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     executor = executor_for(conf, hydra_context, config, task_function, sweep_dir, started_ns)
-    jobs = compile_jobs(conf, plans, sweep_dir, executor.main_run_dir)
+    jobs = compile_jobs(conf, plans, sweep_dir, executor)
     log.info(f"Launching {len(jobs)} jobs as Vertex AI pipelines, mode={conf.mode.value}")
     for job in jobs:
         write_job_files(job)

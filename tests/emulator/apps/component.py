@@ -17,8 +17,14 @@ from pathlib import Path
 RETURN_VALUE_KEY = "hydra.callbacks.vertex_pipeline_return_value.output_file"
 
 
+def unquoted(value: str) -> str:
+    """A quoted value's text (the launcher quotes paths; these are plain)."""
+    quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "'\""
+    return value[1:-1] if quoted else value
+
+
 def main(argv: list[str]) -> int:
-    args = dict(arg.lstrip("+~").split("=", 1) for arg in argv)
+    args = {k: unquoted(v) for k, v in (arg.lstrip("+~").split("=", 1) for arg in argv)}
     if "counter" in args:
         with open(args["counter"], "a", encoding="utf-8") as counter:
             counter.write("ran\n")
