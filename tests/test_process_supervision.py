@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from processes import alive
 
 from hydra_vertex_pipelines.runner.output import TAIL_CHARS, LineSplitter, Tail
 from hydra_vertex_pipelines.runner.process import OUTPUT_GRACE_S, ProcessSupervisor
@@ -16,15 +17,6 @@ from hydra_vertex_pipelines.runner.process import OUTPUT_GRACE_S, ProcessSupervi
 # slack for a loaded machine on top of what the supervisor may wait by design
 SLACK_S = 3.0
 MB = 1 << 20
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie (a zombie runs nothing)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def leaves_grandchildren(pids_file: Path, then: str) -> str:
