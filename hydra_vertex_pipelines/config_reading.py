@@ -5,13 +5,12 @@ resolve in the container as it resolves the job overrides; one in env is refused
 secrets included, into the spec. Keys the dataclass lacks and values it cannot take are one
 LauncherConfigError that lists them, before anything is compiled."""
 
-import copy
 import dataclasses
 import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
@@ -34,20 +33,37 @@ _NESTED: dict[type, dict[str, type]] = {
 }
 
 
-def _as_written(node: DictConfig) -> dict[str, dict[str, Any]]:
-    """{component: {args/env: the value, interpolations unresolved}}."""
+def _resolved(node: DictConfig, key: Any) -> Any:
+    value = node[key]
+    if isinstance(value, DictConfig | ListConfig):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
+def _read(node: DictConfig) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(the launcher's values resolved, components' args and env aside; {component: {args/env:
+    the value as written}}). Nothing of the config is changed."""
+    values = {str(key): _resolved(node, key) for key in node if key != "components"}
     texts: dict[str, dict[str, Any]] = {}
     components = node.get("components")
     if not isinstance(components, DictConfig):
-        return texts
+        values["components"] = components
+        return values, texts
+    values["components"] = {}
     for name, comp in components.items():
-        if isinstance(comp, DictConfig):
-            texts[str(name)] = {
-                key: OmegaConf.to_container(comp[key], resolve=False)
-                for key in _AS_WRITTEN
-                if isinstance(comp.get(key), ListConfig | DictConfig)
-            }
-    return texts
+        if not isinstance(comp, DictConfig):
+            values["components"][name] = comp
+            continue
+        written = {
+            str(key): OmegaConf.to_container(comp[key], resolve=False)
+            for key in _AS_WRITTEN
+            if isinstance(comp.get(key), ListConfig | DictConfig)
+        }
+        values["components"][name] = {
+            str(key): _resolved(comp, key) for key in comp if key not in written
+        }
+        texts[str(name)] = written
+    return values, texts
 
 
 def _unknown_keys(values: Mapping[str, Any], cls: type, path: str) -> Iterator[str]:
@@ -63,8 +79,10 @@ def _unknown_keys(values: Mapping[str, Any], cls: type, path: str) -> Iterator[s
             yield f"{path}.{key} is not a launcher setting: remove it ({hint})."
         elif key in _NESTED.get(cls, {}) and isinstance(value, Mapping):
             yield from _unknown_keys(value, _NESTED[cls][key], f"{path}.{key}")
-        elif (cls, key) == (VertexPipelineLauncherConf, "components"):
-            for name, comp in (value or {}).items():
+        elif (cls, key) == (VertexPipelineLauncherConf, "components") and isinstance(
+            value, Mapping
+        ):
+            for name, comp in value.items():
                 if isinstance(comp, Mapping):
                     yield from _unknown_keys(comp, ComponentConf, f"{path}.components.{name}")
 
@@ -92,20 +110,13 @@ def _typed(values: dict[str, Any], texts: dict[str, dict[str, Any]]) -> VertexPi
 def read_launcher_conf(node: DictConfig) -> VertexPipelineLauncherConf:
     """hydra.launcher (a node of the whole config) as its dataclass."""
     try:
-        texts = _as_written(node)
-        others = copy.deepcopy(node)
-        with read_write(others), open_dict(others):
-            for name, written in texts.items():
-                for key in written:
-                    others.components[name][key] = _EMPTY[key]
-        resolved = OmegaConf.to_container(others, resolve=True)
-        assert isinstance(resolved, dict)
-        values = {str(k): v for k, v in resolved.items()}
+        values, texts = _read(node)
         unknown = list(_unknown_keys(values, VertexPipelineLauncherConf, _L))
         if unknown:
             raise config_problems(unknown)
         return _typed(values, texts)
     except OmegaConfBaseException as e:
-        key = f"{_L}.{e.full_key}" if getattr(e, "full_key", None) else _L
+        full_key = str(getattr(e, "full_key", "") or "")
+        key = full_key if full_key.startswith(_L) else f"{_L}.{full_key}".rstrip(".")
         message = getattr(e, "msg", None) or str(e)
         raise config_problems([f"{key}: {message}"]) from e
