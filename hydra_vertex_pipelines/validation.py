@@ -15,6 +15,7 @@ from .compiling.graph import component_order, kfp_name
 from .compiling.template import RESERVED_NAMES
 from .errors import LauncherConfigError, config_problems
 from .executors.vertex.labels import label_problem, room_for_user_labels
+from .machine_checks import custom_job_problems
 from .secret_checks import secret_problems
 from .value_checks import launcher_value_problems
 from .vertex_facts import MAX_TASK_RETRIES
@@ -81,6 +82,7 @@ def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf)
             )
         bound[output_key] = f"outputs.{output}"
     yield from _resources(f"{key}.resources", comp.resources)
+    yield from custom_job_problems(f"{key}.resources", comp.resources, conf)
     if not 0 <= comp.retries <= MAX_TASK_RETRIES:
         yield f"{key}.retries={comp.retries}: set 0 or more, at most {MAX_TASK_RETRIES}."
     for env_name in comp.env:
@@ -170,6 +172,11 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
         problem = label_problem(label_key, label_value)
         if problem:
             found.append(f"{_L}.labels.{label_key}: {problem}")
+    if conf.reserved_ip_ranges and not conf.network:
+        found.append(
+            f"{_L}.reserved_ip_ranges are ranges of a VPC network: set {_L}.network "
+            "(projects/NUMBER/global/networks/NAME)."
+        )
     found += _components(conf)
     found += launcher_value_problems(conf)
     if conf.mode == Mode.vertex:

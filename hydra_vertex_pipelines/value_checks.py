@@ -93,7 +93,11 @@ def resource_problems(key: str, res: ResourcesConf) -> Iterator[str]:
         yield f'{key}.cpu={res.cpu!r}: a task needs more than 0 CPUs; write e.g. "1" or "500m".'
     if res.memory is not None and _ZERO_MEMORY.match(res.memory):
         yield f'{key}.memory={res.memory!r}: a task needs more than 0 memory; write e.g. "4G".'
-    if res.accelerator_type is not None and res.accelerator_type not in ACCELERATOR_TYPES:
+    if (
+        res.accelerator_type is not None
+        and res.machine_type is None  # a custom job's are checked with its machine type
+        and res.accelerator_type not in ACCELERATOR_TYPES
+    ):
         yield (
             f"{key}.accelerator_type={res.accelerator_type!r} is not a Vertex AI accelerator: "
             f"use one of {', '.join(ACCELERATOR_TYPES)}."

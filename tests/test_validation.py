@@ -25,6 +25,9 @@ L = "hydra.launcher"
 C = f"{L}.components"
 VERTEX = [f"{L}.mode=vertex", f"{L}.project=my-project", f"{L}.pipeline_root=gs://bucket/runs"]
 LOCAL = [f"{L}.mode=local"]
+R = f"{C}.train.resources"
+# train as a custom job: a machine type instead of two_step's cpu/memory limits (NVIDIA_L4 stays)
+MACHINE = [f"{R}.cpu=null", f"{R}.memory=null"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,153 @@ CASES = [
         [f"{C}.train.resources.accelerator_count=0"],
         f"{C}.train.resources.accelerator_count=0 with accelerator_type=NVIDIA_L4",
         "set a count of 1 or more",
+    ),
+    Case(
+        "machine-type-with-limits",
+        [f"{R}.machine_type=g2-standard-8"],
+        f"{R}.cpu and {R}.machine_type are alternatives",
+        f"drop {R}.cpu or the machine_type",
+    ),
+    Case(
+        "machine-type-not-a-name",
+        [*MACHINE, f"{R}.machine_type='N1 standard'"],
+        f"{R}.machine_type='N1 standard' is not a machine type",
+        "write e.g. n1-standard-4",
+    ),
+    Case(
+        "t4-on-a-g2-machine",
+        [*MACHINE, f"{R}.machine_type=g2-standard-8", f"{R}.accelerator_type=NVIDIA_TESLA_T4"],
+        f"{R}.machine_type=g2-standard-8 cannot take accelerator_type=NVIDIA_TESLA_T4, which "
+        "runs on N1 machine types only",
+        f"set {R}.machine_type=n1-standard-4",
+    ),
+    Case(
+        "l4-on-an-n1-machine",
+        [*MACHINE, f"{R}.machine_type=n1-standard-8"],
+        "cannot take accelerator_type=NVIDIA_L4, which runs on G2 machine types only",
+        f"set {R}.machine_type=g2-standard-8",
+    ),
+    Case(
+        "a100-on-an-n1-machine",
+        [*MACHINE, f"{R}.machine_type=n1-standard-8", f"{R}.accelerator_type=NVIDIA_TESLA_A100"],
+        "runs on A2 (a2-highgpu-*) or A2 (a2-megagpu-*) machine types only",
+        f"set {R}.machine_type=a2-highgpu-1g",
+    ),
+    Case(
+        "h100-on-an-a2-machine",
+        [*MACHINE, f"{R}.machine_type=a2-highgpu-1g", f"{R}.accelerator_type=NVIDIA_H100_80GB"],
+        "runs on A3 (a3-highgpu-*) machine types only",
+        f"set {R}.machine_type=a3-highgpu-8g",
+    ),
+    Case(
+        "three-t4s",
+        [
+            *MACHINE,
+            f"{R}.machine_type=n1-standard-8",
+            f"{R}.accelerator_type=NVIDIA_TESLA_T4",
+            f"{R}.accelerator_count=3",
+        ],
+        f"{R}.accelerator_count=3: NVIDIA_TESLA_T4 attaches to N1 machines in counts of 1, 2, 4",
+        "set one of them",
+    ),
+    Case(
+        "count-other-than-the-machine-types",
+        [
+            *MACHINE,
+            f"{R}.machine_type=a2-highgpu-2g",
+            f"{R}.accelerator_type=NVIDIA_TESLA_A100",
+        ],
+        f"{R}.accelerator_count=1: a2-highgpu-2g comes with 2 GPUs",
+        "set accelerator_count=2 (or drop it)",
+    ),
+    Case(
+        "gpu-machine-without-accelerator",
+        [
+            *MACHINE,
+            f"{R}.machine_type=g2-standard-8",
+            f"{R}.accelerator_type=null",
+            f"{R}.accelerator_count=null",
+        ],
+        f"{R}.machine_type=g2-standard-8 comes with GPUs",
+        f"set {R}.accelerator_type (e.g. NVIDIA_L4)",
+    ),
+    Case(
+        "unknown-accelerator",
+        [*MACHINE, f"{R}.machine_type=n1-standard-4", f"{R}.accelerator_type=NVIDIA_T4"],
+        f"{R}.accelerator_type=NVIDIA_T4 is not a Vertex accelerator type",
+        "set one of NVIDIA_TESLA_T4, ",
+    ),
+    Case(
+        "unknown-strategy",
+        [*MACHINE, f"{R}.machine_type=g2-standard-8", f"{R}.strategy=CHEAP"],
+        f"full_key: {R}.strategy",
+        "expected one of [STANDARD, SPOT, FLEX_START]",
+        raises=ConfigCompositionException,
+    ),
+    Case(
+        "spot-with-max-wait",
+        [*MACHINE, f"{R}.machine_type=g2-standard-8", f"{R}.strategy=SPOT", f"{R}.max_wait_s=600"],
+        f"{R}.max_wait_s=600 applies to strategy FLEX_START only (Vertex's maxWaitDuration), not "
+        "SPOT",
+        f"drop it or set {R}.strategy=FLEX_START",
+    ),
+    Case(
+        "flex-start-with-a-t4",
+        [
+            *MACHINE,
+            f"{R}.machine_type=n1-standard-4",
+            f"{R}.accelerator_type=NVIDIA_TESLA_T4",
+            f"{R}.strategy=FLEX_START",
+        ],
+        f"{R}.strategy=FLEX_START (Dynamic Workload Scheduler) needs one of NVIDIA_L4, ",
+        f"or {R}.strategy=SPOT or STANDARD",
+    ),
+    Case(
+        "flex-start-longer-than-7-days",
+        [
+            *MACHINE,
+            f"{R}.machine_type=g2-standard-8",
+            f"{R}.strategy=FLEX_START",
+            f"{R}.timeout_s=700000",
+        ],
+        f"{R}.timeout_s=700000: FLEX_START jobs run at most 7 days",
+        "set 604800 or less",
+    ),
+    Case(
+        "spot-on-a-tpu-pod",
+        [
+            *MACHINE,
+            f"{R}.machine_type=cloud-tpu",
+            f"{R}.accelerator_type=TPU_V4_POD",
+            f"{R}.accelerator_count=32",
+            f"{R}.strategy=SPOT",
+        ],
+        f"{R}.strategy=SPOT: Spot VMs are not supported with TPU Pods (TPU_V4_POD)",
+        f"set {R}.strategy=STANDARD",
+    ),
+    Case(
+        "spot-without-a-machine-type",
+        [f"{R}.strategy=SPOT"],
+        f"{R}.strategy applies to custom jobs only",
+        f"set {R}.machine_type (e.g. n1-standard-4) or drop it",
+    ),
+    Case(
+        "boot-disk-too-small",
+        [*MACHINE, f"{R}.machine_type=g2-standard-8", f"{R}.boot_disk_size_gb=50"],
+        f"{R}.boot_disk_size_gb=50",
+        "set 100 to 64000 (GB)",
+    ),
+    Case(
+        "unknown-boot-disk-type",
+        [*MACHINE, f"{R}.machine_type=g2-standard-8", f"{R}.boot_disk_type=ssd"],
+        f"{R}.boot_disk_type='ssd'",
+        "set one of pd-ssd, pd-standard, hyperdisk-balanced",
+    ),
+    Case(
+        "reserved-ip-ranges-without-a-network",
+        [f"{L}.reserved_ip_ranges=[vertex-range]"],
+        f"{L}.reserved_ip_ranges are ranges of a VPC network",
+        f"set {L}.network",
     ),
     Case(
         "negative-retries",
@@ -549,3 +699,28 @@ def test_the_accelerator_list_is_the_vertex_api_s() -> None:
     """The launcher's list (no aiplatform import at validation) against the client's enum."""
     names = set(AcceleratorType.__members__) - {"ACCELERATOR_TYPE_UNSPECIFIED"}
     assert set(ACCELERATOR_TYPES) == names
+
+
+def test_a_machine_type_without_the_custom_job_extra_names_the_install(
+    tmp_path: Path, hydra_sweep_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # google-cloud-pipeline-components not importable, as where the extra is not installed
+    monkeypatch.setitem(sys.modules, "google_cloud_pipeline_components", None)
+    with (
+        pytest.raises(LauncherConfigError) as error,
+        hydra_sweep_runner(
+            calling_file=str(APP),
+            calling_module=None,
+            task_function=None,
+            config_path="conf",
+            config_name="config",
+            overrides=["hydra/launcher=two_step", *MACHINE, f"{R}.machine_type=g2-standard-8"],
+            temp_dir=tmp_path,
+        ),
+    ):
+        pass
+    assert (
+        f"{R}.machine_type=g2-standard-8 runs the component as a custom job, compiled by "
+        "google-cloud-pipeline-components, which is not installed: "
+        "pip install 'hydra-vertex-pipeline-launcher[custom-job]'."
+    ) in str(error.value)

@@ -2,7 +2,7 @@ from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
 
-from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode
+from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode, SchedulingStrategy
 
 __all__ = [
     "ComponentConf",
@@ -11,6 +11,7 @@ __all__ = [
     "LocalMain",
     "Mode",
     "ResourcesConf",
+    "SchedulingStrategy",
     "VertexPipelineLauncherConf",
 ]
 
@@ -23,8 +24,30 @@ class ResourcesConf:
     memory: str | None = None
     # accelerator, e.g. NVIDIA_TESLA_T4, NVIDIA_L4, NVIDIA_TESLA_A100, NVIDIA_H100_80GB
     accelerator_type: str | None = None
-    # number of accelerators; defaults to 1 when accelerator_type is set
+    # number of accelerators; defaults to 1 when accelerator_type is set (or to the GPUs that
+    # machine_type comes with, e.g. 2 for a2-highgpu-2g)
     accelerator_count: int | None = None
+    # exact Vertex machine, e.g. n1-standard-4: the component runs as a Vertex custom job
+    # (instead of cpu/memory limits); the keys below apply to custom jobs only
+    machine_type: str | None = None
+    # boot disk: pd-ssd, pd-standard or hyperdisk-balanced; null: pd-ssd
+    boot_disk_type: str | None = None
+    # boot disk size in GB (100 to 64000); null: 100
+    boot_disk_size_gb: int | None = None
+    # STANDARD (on demand), SPOT (preemptible, cheaper) or FLEX_START (queued); null: STANDARD
+    strategy: SchedulingStrategy | None = None
+    # FLEX_START only: seconds to wait for the GPUs, 0 waits indefinitely; null: Vertex's 1 day
+    max_wait_s: int | None = None
+    # restart the whole custom job when its VM restarts (maintenance, Spot preemption)
+    restart_job_on_worker_restart: bool | None = None
+    # the custom job fails after running this many seconds; null: Vertex's 7 days
+    timeout_s: int | None = None
+    # service account of the custom job; null: hydra.launcher.service_account
+    service_account: str | None = None
+    # VPC network of the custom job; null: hydra.launcher.network
+    network: str | None = None
+    # reserved IP ranges under the network; null: hydra.launcher.reserved_ip_ranges
+    reserved_ip_ranges: list[str] | None = None
 
 
 @dataclass
@@ -87,6 +110,8 @@ class VertexPipelineLauncherConf:
     service_account: str | None = None
     # VPC network to peer, projects/NUMBER/global/networks/NAME
     network: str | None = None
+    # names of reserved IP ranges under that network for the jobs' VMs
+    reserved_ip_ranges: list[str] = field(default_factory=list)
     # Cloud KMS key for the pipeline's resources
     encryption_spec_key_name: str | None = None
     # Vertex AI Experiments name: the sweep's runs are compared there

@@ -1,15 +1,17 @@
 """CompiledJob: a planned job with its compiled pipeline and its runtime parameters: what an
 executor writes, runs or submits."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
+from ..errors import LauncherConfigError
 from ..planning.job_plan import JobPlan, launching_job_args
 from ..planning.overrides import OverrideKey, hydra_path_value
-from .template import PipelineTemplate, compile_template
+from .custom_job import payload_value_problems
+from .template import HYDRA_RUN_DIR_PARAMETER, PipelineTemplate, compile_template
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ def compile_jobs(
             templates[plan.override_keys] = compile_template(
                 conf, plan.override_keys, launching_job_args(plan)
             )
+    _check_custom_job_values(templates, plans, main_run_dir)
     single = len(templates) == 1
     spec_paths: dict[str, Path] = {}
     for template in templates.values():
@@ -60,3 +63,23 @@ def compile_jobs(
             )
         )
     return jobs
+
+
+def _check_custom_job_values(
+    templates: Mapping[tuple[OverrideKey, ...], PipelineTemplate],
+    plans: Sequence[JobPlan],
+    main_run_dir: Callable[[JobPlan], str],
+) -> None:
+    """Refuse, before anything is written, values that a custom job's payload cannot carry."""
+    found = []
+    for plan in plans:
+        template = templates[plan.override_keys]
+        keys = {name: key.key_element for key, name in template.parameter_names.items()}
+        keys[HYDRA_RUN_DIR_PARAMETER] = "hydra.run.dir (from hydra.sweep.dir)"
+        values = template.runtime_parameters(plan.parsed, hydra_path_value(main_run_dir(plan)))
+        found += payload_value_problems(template.spec, values, keys, plan.num)
+    if found:
+        raise LauncherConfigError(
+            "Invalid job overrides; nothing was compiled, run or submitted:\n  - "
+            + "\n  - ".join(found)
+        )

@@ -13,6 +13,7 @@ from kfp import compiler, dsl
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
+    ResourcesConf,
     VertexPipelineLauncherConf,
 )
 
@@ -24,6 +25,7 @@ from ..planning.overrides import (
     parameter_names,
 )
 from . import kfp_components
+from .custom_job import custom_job_component, is_custom_job, return_value_arg
 from .graph import component_order, input_artifact_names, kfp_name
 
 RETURN_VALUE_OUTPUT = "return_value"
@@ -49,6 +51,8 @@ class PipelineTemplate:
     main_task: str
     # pipeline name inside the spec
     pipeline_name: str
+    # the main component runs as a custom job: its return value is a file in its run dir
+    main_custom_job: bool = False
 
     @functools.cached_property
     def spec(self) -> dict[str, Any]:
@@ -98,7 +102,10 @@ def _component_args(
     if return_value:
         prefix = f"++hydra.callbacks.{CALLBACK_NAME}"
         args.append(f"{prefix}._target_={CALLBACK_TARGET}")
-        args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
+        if is_custom_job(comp):
+            args.append(return_value_arg(prefix))
+        else:
+            args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
     return args
 
 
@@ -120,8 +127,10 @@ def _build_component(
     names: Mapping[OverrideKey, str],
     return_value: bool,
     main_args: Sequence[str],
+    conf: VertexPipelineLauncherConf,
 ) -> tuple[Any, list[str]]:
-    """The kfp component and the pipeline parameters it takes, in order."""
+    """The kfp component (a custom-job component when it has a machine type) and the pipeline
+    parameters it takes, in order."""
     overrides = _component_overrides(comp, keys, names)
     params = [name for _, name in overrides if name is not None]
     if comp.main:
@@ -132,7 +141,7 @@ def _build_component(
     signature += [(n, dsl.Output[dsl.Artifact]) for n in comp.outputs]
     if not comp.main:
         signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
-    elif return_value:
+    elif return_value and not is_custom_job(comp):
         signature.append((RETURN_VALUE_OUTPUT, dsl.OutputPath(str)))
 
     def build_args(texts: Mapping[str, str]) -> list[str]:
@@ -145,11 +154,15 @@ def _build_component(
         comp.command,
         build_args,
     )
+    if is_custom_job(comp):
+        component = custom_job_component(component, comp_name, comp, conf)
     return component, params
 
 
 def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_caching: bool) -> None:
-    res = comp.resources
+    # a custom job's machine, accelerators and env are in its payload, not on the task
+    res = ResourcesConf() if is_custom_job(comp) else comp.resources
+    env = {} if is_custom_job(comp) else comp.env
     if res.cpu is not None:
         task.set_cpu_limit(res.cpu)
     if res.memory is not None:
@@ -161,7 +174,7 @@ def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_cachi
     if comp.retries > 0:
         task.set_retry(comp.retries)
     task.set_caching_options(enable_caching if comp.caching is None else comp.caching)
-    for env_name, env_value in sorted(comp.env.items()):
+    for env_name, env_value in sorted(env.items()):
         task.set_env_variable(env_name, env_value)
     task.set_display_name(comp.display_name or comp_name)
 
@@ -186,7 +199,7 @@ def compile_template(
     order = component_order(conf.components)
     built = {
         name: _build_component(
-            name, conf.components[name], override_keys, names, conf.return_value, main_args
+            name, conf.components[name], override_keys, names, conf.return_value, main_args, conf
         )
         for name in order
     }
@@ -218,4 +231,5 @@ def compile_template(
         spec_yaml=spec_yaml,
         main_task=main_task(conf),
         pipeline_name=pipeline_name,
+        main_custom_job=any(c.main and is_custom_job(c) for c in conf.components.values()),
     )

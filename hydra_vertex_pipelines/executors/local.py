@@ -4,6 +4,7 @@ import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import JobReturn, JobStatus, run_job
@@ -14,6 +15,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLa
 
 from ..choices import FailurePolicy, LocalMain
 from ..compiling.compiled_job import CompiledJob
+from ..compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ..compiling.run_dir import local_artifacts, local_run_dir
 from ..compiling.template import RETURN_VALUE_OUTPUT, main_task
 from ..planning.job_plan import JobPlan
@@ -90,6 +92,14 @@ def job_return_of(job: CompiledJob, result: PipelineResult, return_value: bool) 
             f"Component logs: {plan.job_dir}/<task>.log",
         )
     text = main.output_parameters.get(RETURN_VALUE_OUTPUT) if return_value else None
+    if return_value and job.template.main_custom_job:
+        text = read_return_value(Path(job.main_run_dir))
+        if text is None:
+            return failed(
+                plan,
+                f"job #{plan.num} succeeded, but its main task {job.template.main_task} wrote no "
+                f"{RETURN_VALUE_FILE} into its Hydra output dir {job.main_run_dir}",
+            )
     value: Any = None if text is None else json.loads(text)
     return completed(plan, value)
 

@@ -72,7 +72,7 @@ def collect(
     except (exceptions.GoogleAPICallError, RequestException) as e:
         return failed(plan, f"job #{plan.num} finished, but reading its result failed: {e}")
     copy_hydra_output(gcs, request)
-    return vertex_job_return(request, job, return_value)
+    return vertex_job_return(request, job, return_value, request.plan.job_dir / HYDRA_OUTPUT_DIR)
 
 
 def unwaited_returns(plans: Sequence[JobPlan]) -> dict[int, JobReturn]:

@@ -5,10 +5,12 @@ output artifacts' URIs in `outputs[<name>].artifacts`.
 """
 
 import json
+from pathlib import Path
 
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
 from hydra.core.utils import JobReturn
 
+from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ...compiling.template import RETURN_VALUE_OUTPUT
 from ...returns import completed, failed
 from .request import JobRequest
@@ -33,13 +35,27 @@ def failure_message(job: PipelineJob, console_url: str) -> str:
     return "\n".join(lines)
 
 
-def vertex_job_return(request: JobRequest, job: PipelineJob, return_value: bool) -> JobReturn:
-    """COMPLETED with the main task's return value (JSON text) or FAILED with the reason."""
+def vertex_job_return(
+    request: JobRequest, job: PipelineJob, return_value: bool, hydra_output: Path
+) -> JobReturn:
+    """COMPLETED with the main task's return value (JSON text) or FAILED with the reason. A
+    custom-job main writes its value into its Hydra output dir, read from its copy
+    `hydra_output`."""
     plan, main_task = request.plan, request.compiled.template.main_task
     if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
         return failed(plan, f"job #{plan.num}: {failure_message(job, request.console_url)}")
     if not return_value:
         return completed(plan, None)
+    if request.compiled.template.main_custom_job:
+        written = read_return_value(hydra_output)
+        if written is None:
+            return failed(
+                plan,
+                f"job #{plan.num} succeeded, but its main task {main_task} (a custom job) left "
+                f"no {RETURN_VALUE_FILE} in its Hydra output dir {request.hydra_output_uri} "
+                f"(copied to {hydra_output}). Details: {request.console_url}",
+            )
+        return completed(plan, json.loads(written))
     detail = task_detail(job, main_task)
     key = f"output:{RETURN_VALUE_OUTPUT}"
     text = None if detail is None else detail.execution.metadata.get(key)
