@@ -16,14 +16,14 @@ from typing import Any
 
 from hydra_vertex_pipelines.runner import TaskResult, TaskState
 
-from .gcs import GcsUploader, gcs_uri, local_path
+from .gcs import GcsUploader, gcs_uri
+from .storage_paths import LOGS_DIR, JobPaths
 from .store import ArtifactRecord, JobRecord, JobStore
 from .transitions import TaskUpdate, apply_task_update
 
 log = logging.getLogger(__name__)
 
 # the components' logs, beside the buckets in the storage dir
-LOGS_DIR = "_logs"
 
 # LocalRunner task state (and whether it was cached) -> PipelineTaskDetail and Execution states
 _TASK_STATES = {
@@ -76,16 +76,14 @@ class JobRun:
         storage_dir: Path,
         uploader: GcsUploader | None,
     ) -> None:
-        root = record.request["runtimeConfig"]["gcsOutputDirectory"].rstrip("/")
-        project_number = record.parent.split("/")[1]
+        root = record.request["runtimeConfig"]["gcsOutputDirectory"]
         self.name = record.name
         self.spec = record.spec
-        self.run_uri = f"{root}/{project_number}/{record.job_id}"
+        self.paths = JobPaths.of(storage_dir, record.name, root)
         self.store = store
         self.ids = ids
         self.storage_dir = storage_dir
         self.uploader = uploader
-        self.log_dir = storage_dir / LOGS_DIR / record.name
         self._execution_ids: dict[str, int] = {}
         self._task_ids: dict[str, int] = {}
 
@@ -93,10 +91,10 @@ class JobRun:
         """A new execution's folder."""
         execution_id = self.ids.next()
         self._execution_ids[key] = execution_id
-        return local_path(self.storage_dir, f"{self.run_uri}/{key}_{execution_id}")
+        return self.paths.task_folder(key, execution_id)
 
     def log_file(self, key: str) -> Path:
-        return self.log_dir / f"{key}.log"
+        return self.paths.log_file(key)
 
     def task_changed(self, result: TaskResult) -> None:
         """Into the record; tasks that never started are not shown."""

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
 from .choices import Mode
 from .compiling.compiled_job import compile_jobs
+from .config_reading import read_launcher_conf
 from .executors import Executor
 from .job_files import write_job_files
 from .planning.job_plan import plan_jobs
@@ -23,12 +24,9 @@ log = logging.getLogger(__name__)
 
 
 def launcher_conf(config: DictConfig) -> VertexPipelineLauncherConf:
-    """hydra.launcher, resolved against the whole config, as its typed dataclass."""
-    resolved = OmegaConf.to_container(config.hydra.launcher, resolve=True)
-    merged = OmegaConf.merge(OmegaConf.structured(VertexPipelineLauncherConf), resolved)
-    conf = OmegaConf.to_object(merged)
-    assert isinstance(conf, VertexPipelineLauncherConf)
-    return conf
+    """hydra.launcher, resolved against the whole config (components' args and env as written:
+    config_reading.py), as its typed dataclass."""
+    return read_launcher_conf(config.hydra.launcher)
 
 
 def executor_for(

@@ -1,5 +1,6 @@
 """Checks of the launcher config, run before anything is compiled, written, run or submitted."""
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -12,15 +13,18 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 from .choices import LocalMain, Mode
 from .compiling.graph import component_order, kfp_name
 from .compiling.template import RESERVED_NAMES
-from .errors import LauncherConfigError
+from .errors import LauncherConfigError, config_problems
 from .executors.vertex.labels import label_problem, room_for_user_labels
 from .machine_checks import custom_job_problems
+from .secret_checks import secret_problems
+from .value_checks import launcher_value_problems
+from .vertex_facts import MAX_TASK_RETRIES
 
 _CPU = re.compile(r"^([0-9]*[.])?[0-9]+m?$")
 _MEMORY = re.compile(r"^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# env values are written into the compiled spec in clear text
-_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_KEY", re.I)
+# kfp keeps a-z, 0-9 and '-' of a name (graph.kfp_name)
+_KFP_NAME_RULE = "kfp keeps only ASCII letters, digits and '-' of a name"
 _L = "hydra.launcher"
 
 
@@ -48,7 +52,9 @@ def _resources(key: str, res: ResourcesConf) -> Iterator[str]:
 def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf) -> Iterator[str]:
     key = f"{_L}.components.{name}"
     if not kfp_name(name):
-        yield f"{key}: the component name has no letter or digit; rename it."
+        yield (
+            f"{key}: the component name has no ASCII letter or digit ({_KFP_NAME_RULE}); rename it."
+        )
     for input_key, source in comp.inputs.items():
         producer, _, output = source.partition(".")
         if producer not in conf.components or producer == name:
@@ -77,16 +83,12 @@ def _component(name: str, comp: ComponentConf, conf: VertexPipelineLauncherConf)
         bound[output_key] = f"outputs.{output}"
     yield from _resources(f"{key}.resources", comp.resources)
     yield from custom_job_problems(f"{key}.resources", comp.resources, conf)
-    if comp.retries < 0:
-        yield f"{key}.retries={comp.retries}: set 0 or more."
+    if not 0 <= comp.retries <= MAX_TASK_RETRIES:
+        yield f"{key}.retries={comp.retries}: set 0 or more, at most {MAX_TASK_RETRIES}."
     for env_name in comp.env:
         if not _ENV_NAME.match(env_name):
             yield f"{key}.env.{env_name}: not a variable name; use [A-Za-z_][A-Za-z0-9_]*."
-        elif _SECRET_NAME.search(env_name):
-            yield (
-                f"{key}.env.{env_name} looks like a secret, and env values are written into the "
-                "pipeline spec in clear text: read it at run time from Secret Manager instead."
-            )
+    yield from secret_problems(key, comp)
     if conf.mode == Mode.vertex and not comp.image:
         yield f"{key}.image is required in vertex mode: set it to the container image URI."
     inline = comp.main and conf.local.main == LocalMain.inline
@@ -145,7 +147,7 @@ def _local(conf: VertexPipelineLauncherConf) -> Iterator[str]:
             f"{_L}.local.main=inline runs the task function in this process, one job at a time: "
             f"set {_L}.local.max_parallel_jobs=1 or {_L}.local.main=subprocess."
         )
-    if conf.local.timeout_s is not None and conf.local.timeout_s <= 0:
+    if conf.local.timeout_s is not None and not 0 < conf.local.timeout_s < math.inf:
         yield f"{_L}.local.timeout_s={conf.local.timeout_s}: set a positive number or null."
 
 
@@ -153,11 +155,12 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
     found = []
     if not kfp_name(conf.pipeline_name):
         found.append(
-            f"{_L}.pipeline_name={conf.pipeline_name!r} has no letter or digit; rename it."
+            f"{_L}.pipeline_name={conf.pipeline_name!r} has no ASCII letter or digit "
+            f"({_KFP_NAME_RULE}); rename it."
         )
     if conf.max_concurrent_submissions < 1:
         found.append(f"{_L}.max_concurrent_submissions: set 1 or more.")
-    if conf.poll_interval_s <= 0:
+    if not 0 < conf.poll_interval_s < math.inf:
         found.append(f"{_L}.poll_interval_s={conf.poll_interval_s}: set a positive number.")
     room = room_for_user_labels(bool(conf.experiment))
     if len(conf.labels) > room:
@@ -175,6 +178,7 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
             "(projects/NUMBER/global/networks/NAME)."
         )
     found += _components(conf)
+    found += launcher_value_problems(conf)
     if conf.mode == Mode.vertex:
         found += _vertex(conf)
     if conf.mode == Mode.local:
@@ -191,7 +195,4 @@ def validate(conf: VertexPipelineLauncherConf) -> None:
     """Raise one LauncherConfigError listing every problem of the config."""
     found = problems(conf)
     if found:
-        raise LauncherConfigError(
-            "Invalid launcher config; nothing was compiled, run or submitted:\n  - "
-            + "\n  - ".join(found)
-        )
+        raise config_problems(found)

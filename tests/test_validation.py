@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from app_runner import APPS_DIR, app_env
+from google.cloud.aiplatform_v1.types import AcceleratorType
 from hydra.errors import ConfigCompositionException
 from kfp import compiler
 
 from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.vertex_facts import ACCELERATOR_TYPES
 
 APP = APPS_DIR / "two_step" / "train.py"
 L = "hydra.launcher"
@@ -39,6 +41,8 @@ class Case:
     launcher: str = "two_step"
     # a closed choice (an Enum) is refused by Hydra while it composes, naming the key
     raises: type[Exception] = LauncherConfigError
+    # what the message must not show (a secret's value)
+    hidden: str = "\0"
 
 
 CASES = [
@@ -385,6 +389,194 @@ CASES = [
         "Override key '+_' cannot be mapped to a pipeline parameter name",
         "rename the config key so that it contains a letter or a digit",
     ),
+    # secrets: nothing resolved from this machine's environment, no credential compiled
+    Case(
+        "env-interpolation",
+        [f"+{C}.train.env.RUN_NOTE='${{oc.env:HOME}}'"],
+        f"{C}.train.env.RUN_NOTE='${{oc.env:HOME}}' is an interpolation",
+        "pass it in args (Hydra resolves an interpolation there in the container)",
+    ),
+    Case(
+        "env-aws-access-key-id",
+        [f"+{C}.train.env.AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP"],
+        f"{C}.train.env.AWS_ACCESS_KEY_ID looks like a secret",
+        "Secret Manager",
+        hidden="AKIAABCDEFGHIJKLMNOP",
+    ),
+    Case(
+        "env-github-pat",
+        [f"+{C}.train.env.GITHUB_PAT=abc"],
+        f"{C}.train.env.GITHUB_PAT looks like a secret",
+        "Secret Manager",
+    ),
+    Case(
+        "env-key-suffix",
+        [f"+{C}.train.env.STRIPE_KEY=abc"],
+        f"{C}.train.env.STRIPE_KEY looks like a secret",
+        "Secret Manager",
+    ),
+    Case(
+        "env-url-with-password",
+        [f"+{C}.train.env.DATABASE_URL='postgres://app:hunter2@db:5432/x'"],
+        f"{C}.train.env.DATABASE_URL: the value looks like a URL with a password",
+        "Secret Manager",
+        hidden="hunter2",
+    ),
+    Case(
+        "env-token-shaped-value",
+        [f"+{C}.train.env.UPLOAD_TO=ghp_{'a' * 36}"],
+        f"{C}.train.env.UPLOAD_TO: the value looks like a GitHub token",
+        "Secret Manager",
+        hidden="ghp_",
+    ),
+    Case(
+        "arg-secret-name",
+        [f"{C}.data.args=['+db.password=hunter2']"],
+        f"{C}.data.args[0]: db.password looks like a secret",
+        "pass an interpolation that the container resolves (db.password=${oc.env:NAME})",
+        hidden="hunter2",
+    ),
+    Case(
+        "arg-url-with-password",
+        [f"{C}.data.args=['data.shuffle=false','+db.url=mysql://app:hunter2@db/x']"],
+        f"{C}.data.args[1] (db.url): the value looks like a URL with a password",
+        "Secret Manager",
+        hidden="hunter2",
+    ),
+    # numbers, the pipeline root, resources, labels
+    Case(
+        "poll-interval-nan",
+        [f"{L}.poll_interval_s=nan"],
+        f"{L}.poll_interval_s=nan",
+        "set a positive number",
+    ),
+    Case(
+        "poll-interval-inf",
+        [f"{L}.poll_interval_s=inf"],
+        f"{L}.poll_interval_s=inf",
+        "set a positive number",
+    ),
+    Case(
+        "local-timeout-nan",
+        [*LOCAL, f"{L}.local.timeout_s=nan"],
+        f"{L}.local.timeout_s=nan",
+        "set a positive number or null",
+    ),
+    Case(
+        "pipeline-root-without-bucket",
+        [f"{L}.pipeline_root=gs://"],
+        f"{L}.pipeline_root='gs://' names no bucket",
+        "e.g. gs://my-bucket/pipelines",
+    ),
+    Case(
+        "pipeline-root-uppercase-bucket",
+        [f"{L}.pipeline_root=gs://UPPER/x"],
+        f"{L}.pipeline_root='gs://UPPER/x': a bucket name has lowercase letters",
+        "https://cloud.google.com/storage/docs/buckets#naming",
+    ),
+    Case(
+        "pipeline-root-bucket-with-space",
+        [f"{L}.pipeline_root='gs://bk t/x'"],
+        f"{L}.pipeline_root='gs://bk t/x': a bucket name has lowercase letters",
+        "https://cloud.google.com/storage/docs/buckets#naming",
+    ),
+    Case(
+        "pipeline-root-dot-dot",
+        [f"{L}.pipeline_root=gs://bkt/../../../tmp/x"],
+        f"{L}.pipeline_root='gs://bkt/../../../tmp/x': the path has an empty, '.' or '..' part",
+        "write a plain path such as gs://my-bucket/pipelines",
+    ),
+    Case(
+        "pipeline-root-empty-segment",
+        [f"{L}.pipeline_root=gs://bkt//x"],
+        f"{L}.pipeline_root='gs://bkt//x': the path has an empty, '.' or '..' part",
+        "write a plain path",
+    ),
+    Case(
+        "cpu-zero",
+        [f"{C}.train.resources.cpu='0'"],
+        f"{C}.train.resources.cpu='0': a task needs more than 0 CPUs",
+        'write e.g. "1" or "500m"',
+    ),
+    Case(
+        "memory-zero",
+        [f"{C}.train.resources.memory='0'"],
+        f"{C}.train.resources.memory='0': a task needs more than 0 memory",
+        'write e.g. "4G"',
+    ),
+    Case(
+        "unknown-accelerator",
+        [f"{C}.train.resources.accelerator_type=BOGUS_GPU"],
+        f"{C}.train.resources.accelerator_type='BOGUS_GPU' is not a Vertex AI accelerator",
+        "use one of NVIDIA_TESLA_K80",
+    ),
+    Case(
+        "retries-too-many",
+        [f"{C}.train.retries=100000"],
+        f"{C}.train.retries=100000",
+        "set 0 or more, at most 100",
+    ),
+    Case(
+        "labels-that-merge",
+        [f"+{L}.labels.team=a", f"+{L}.labels.TEAM=b"],
+        f"{L}.labels.team and {L}.labels.TEAM are the same label 'team'",
+        "keep one",
+    ),
+    # values kfp, Vertex or OmegaConf would refuse with a traceback
+    Case(
+        "output-named-a-keyword",
+        [f"+{C}.data.outputs.class=data.cls"],
+        f"{C}.data.outputs.class: 'class' is a Python keyword",
+        "rename it (e.g. class_out)",
+    ),
+    Case(
+        "output-name-with-dash",
+        [f"+{C}.data.outputs.my-out=data.x"],
+        f"{C}.data.outputs.my-out: kfp makes an output name a Python parameter",
+        "(e.g. my_out)",
+    ),
+    Case(
+        "pipeline-name-too-long",
+        [f"{L}.pipeline_name={'a' * 300}"],
+        f"{L}.pipeline_name has 300 characters as a pipeline name",
+        "at most 128: shorten it",
+    ),
+    Case(
+        "pipeline-name-non-ascii",
+        [f"{L}.pipeline_name='训练'"],
+        f"{L}.pipeline_name='训练' has no ASCII letter or digit",
+        "rename it",
+    ),
+    Case(
+        "unknown-launcher-key",
+        [f"+{L}.bogus=1"],
+        f"{L}.bogus is not a launcher setting",
+        "remove it",
+    ),
+    Case(
+        "unknown-component-key-close-to-one",
+        [f"+{C}.train.retry=3"],
+        f"{C}.train.retry is not a launcher setting",
+        f"did you mean {C}.train.retries?",
+    ),
+    Case(
+        "project-with-slash",
+        [*VERTEX, f"{L}.project=a/b"],
+        f"{L}.project='a/b' is not a project id",
+        "lowercase letters, digits and hyphens, starting with a letter",
+    ),
+    Case(
+        "project-too-short",
+        [*VERTEX, f"{L}.project=abc"],
+        f"{L}.project='abc': a project id has 6 to 30 characters",
+        "`gcloud projects list`",
+    ),
+    Case(
+        "location-with-space-and-slash",
+        [*VERTEX, f"{L}.location='us central/1'"],
+        f"{L}.location='us central/1' is not a region",
+        "write e.g. us-central1",
+    ),
 ]
 
 
@@ -430,6 +622,7 @@ def test_bad_config_fails_before_anything_is_written(
     message = f"{error.value}\n{error.value.__cause__}"
     assert case.key in message
     assert case.fix in message
+    assert case.hidden not in message
     assert calls == []
     assert_nothing_written(sweep_dir)
 
@@ -467,6 +660,8 @@ END_TO_END = {
         f"{L}.project is not set",
     ),
     "override-key": (["+_=1"], "Override key '+_' cannot be mapped"),
+    "unknown-key": ([f"+{L}.bogus=1"], f"{L}.bogus is not a launcher setting"),
+    "output-keyword": ([f"+{C}.data.outputs.class=data.cls"], "'class' is a Python keyword"),
 }
 
 
@@ -498,6 +693,12 @@ def test_end_to_end_a_bad_config_exits_1_and_writes_nothing(tmp_path: Path) -> N
         assert "Traceback" not in err
         assert "Launching" not in out
         assert_nothing_written(tmp_path / name)
+
+
+def test_the_accelerator_list_is_the_vertex_api_s() -> None:
+    """The launcher's list (no aiplatform import at validation) against the client's enum."""
+    names = set(AcceleratorType.__members__) - {"ACCELERATOR_TYPE_UNSPECIFIED"}
+    assert set(ACCELERATOR_TYPES) == names
 
 
 def test_a_machine_type_without_the_custom_job_extra_names_the_install(

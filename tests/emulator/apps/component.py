@@ -3,6 +3,8 @@ launcher compiles (`key=value`); it acts on these keys:
 
     counter=<file>       append a line (how many times the task really ran)
     mode=fail|sleep      exit 3 | sleep until killed
+    mode=detach          start a grandchild in its own session that holds stdout (its pid in
+                         <counter>.pid), then sleep until killed
     in.<name>=<dir>      an input artifact: its data.txt is read
     out.<name>=<dir>     an output artifact: data.txt is written (with data.n)
     hydra.run.dir=<dir>  created, with a marker file
@@ -10,6 +12,7 @@ launcher compiles (`key=value`); it acts on these keys:
 """
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +35,11 @@ def main(argv: list[str]) -> int:
     if mode == "fail":
         print("the component failed on purpose", file=sys.stderr)
         return 3
-    if mode == "sleep":
+    if mode == "detach":
+        sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+        grandchild = subprocess.Popen(sleeper, start_new_session=True)
+        Path(f"{args['counter']}.pid").write_text(str(grandchild.pid))
+    if mode in ("sleep", "detach"):
         time.sleep(600)
     inputs = {
         key[len("in.") :]: (Path(path) / "data.txt").read_text()
