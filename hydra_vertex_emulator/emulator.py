@@ -12,7 +12,8 @@ from typing import Any
 from .cache import ExecutionCache
 from .executor import JobExecutor
 from .faults import FaultConfig, FaultInjector
-from .gcs import GcsUploader, local_path
+from .gcs import GcsUploader, check_storage_dir, local_path
+from .guard import is_loopback
 from .server import EmulatorHTTPServer
 from .service import PipelineService
 from .stats import RequestStats
@@ -28,6 +29,8 @@ SHUTDOWN_POLL_S = 0.05
 class EmulatorConfig:
     # address to listen on; 127.0.0.1 keeps it on this machine
     host: str = "127.0.0.1"
+    # listen on a host other than loopback: whoever reaches it can run commands as this user
+    allow_remote: bool = False
     # 0 picks a free port
     port: int = 8080
     # where gs://bucket/path lives (as <storage_dir>/bucket/path); None: a temporary folder
@@ -47,12 +50,25 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         if config.max_parallel_jobs < 1:
             raise ValueError("max_parallel_jobs must be at least 1")
+        if not is_loopback(config.host):
+            if not config.allow_remote:
+                raise ValueError(
+                    f"host {config.host!r} can be reached from other machines, and whoever "
+                    "reaches the emulator can run any command as this user: listen on "
+                    "127.0.0.1, or pass --allow-remote (allow_remote=True) to serve there anyway"
+                )
+            log.warning(
+                f"Listening on {config.host}: anyone who can reach this address can run any "
+                "command on this machine as this user through the emulator."
+            )
         self._temporary = config.storage_dir is None
+        # resolved: every path derived from a request is checked against it (storage_paths.py)
         self.storage_dir = (
             Path(tempfile.mkdtemp(prefix="vertex-emulator-"))
             if config.storage_dir is None
-            else config.storage_dir.absolute()
-        )
+            else config.storage_dir
+        ).resolve()
+        check_storage_dir(self.storage_dir)
         self.storage_dir.mkdir(parents=True, exist_ok=True)
         uploader = GcsUploader(config.gcs_endpoint) if config.gcs_endpoint else None
         store = JobStore()

@@ -18,7 +18,8 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     VertexPipelineLauncherConf,
 )
 
-from .typed_components import COMPONENTS_KEY, override_value
+from .override_text import override_value
+from .setting_checks import COMPONENTS_KEY
 
 # the default component's name: its task in the pipeline spec and in the Vertex AI console
 APP = "app"

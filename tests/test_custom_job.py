@@ -26,6 +26,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 from hydra_vertex_pipelines.compiling.arg_table import arg_table
 from hydra_vertex_pipelines.compiling.template import compile_template
 from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.planning.overrides import arg_json
 from hydra_vertex_pipelines.runner import TaskResult
 from hydra_vertex_pipelines.runner.custom_job import fill_payload
 from hydra_vertex_pipelines.runner.spec import (
@@ -89,7 +90,8 @@ def custom_job(
     return job
 
 
-RUN_DIR = {"hydra_run_dir": "/gcs/b/r/0"}
+# the main task's own parameters: its run dir and the launching job's runtime fields
+RUN_DIR = {"hydra_run_dir": "/gcs/b/r/0", "hydra_runtime": arg_json({"job.num": 0, "s": '"a\\'})}
 
 
 def test_the_tutorial_machine_becomes_the_custom_jobs_worker_pool() -> None:
@@ -109,13 +111,17 @@ def test_the_tutorial_machine_becomes_the_custom_jobs_worker_pool() -> None:
     container = pool.container_spec
     assert container.image_uri == "img/train:1"
     assert list(container.command) == ["python", "-m", "app"]
+    callbacks = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks"
+    launching = "++hydra.callbacks.vertex_pipeline_launching_job"
     callback = "++hydra.callbacks.vertex_pipeline_return_value"
     assert list(container.args) == [
         "optim.lr=0.1",
-        "data.dir=/gcs/b/r/data/ds",
-        "hydra.run.dir=/gcs/b/r/0",
-        f"{callback}._target_=hydra_plugins.hydra_vertex_pipeline_launcher.callbacks."
-        "ReturnValueCallback",
+        'data.dir="/gcs/b/r/data/ds"',
+        'hydra.run.dir="/gcs/b/r/0"',
+        "++hydra.mode=RUN",
+        f"{launching}._target_={callbacks}.LaunchingJobCallback",
+        f"{launching}.runtime='{RUN_DIR['hydra_runtime']}'",
+        f"{callback}._target_={callbacks}.ReturnValueCallback",
         f"{callback}.output_file=${{hydra.run.dir}}/return_value.json",
     ]
     assert {e.name: e.value for e in container.env} == {"WANDB_MODE": "offline"}
@@ -270,11 +276,12 @@ def test_a_pipeline_of_custom_jobs_runs_locally_with_caching_and_hydra_outputs(
     # the data artifact travelled from one custom job to the other: x**2 + n
     assert [r.return_value for r in rets] == [7.0, 12.0]
     # the prep custom job ran once: job 1 reused it from the cache
-    assert (tmp_path / "0" / "prep.log").exists()
-    assert not (tmp_path / "1" / "prep.log").exists()
-    # both kept their Hydra output dirs: prep's artifact, main's run dir with its config
+    assert (tmp_path / "0" / "logs" / "prep.log").exists()
+    assert not (tmp_path / "1" / "logs" / "prep.log").exists()
+    # both kept their Hydra output dirs: prep's artifact, main's run dir (the job dir, as under
+    # Hydra's basic launcher) with its config
     prep_output = tmp_path / "0" / "artifacts" / "prep" / "hydra_output" / ".hydra"
     assert "data.n=3" in (prep_output / "overrides.yaml").read_text()
-    main_output = tmp_path / "1" / "artifacts" / "main" / "hydra_output"
+    main_output = tmp_path / "1"
     assert "x: 3" in (main_output / "composed.yaml").read_text()
     assert json.loads((main_output / "return_value.json").read_text()) == 12.0

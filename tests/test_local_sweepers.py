@@ -59,5 +59,5 @@ def test_optuna_sweeps_a_main_component_that_runs_as_a_custom_job(tmp_path: Path
     )
     for n in range(8):
         (x,) = yaml.safe_load((tmp_path / str(n) / ".hydra" / "overrides.yaml").read_text())
-        value = tmp_path / str(n) / "artifacts" / "main" / "hydra_output" / "return_value.json"
+        value = tmp_path / str(n) / "return_value.json"  # in the main run dir: the job dir
         assert json.loads(value.read_text()) == float(x.removeprefix("x=")) ** 2

@@ -298,7 +298,7 @@ def test_stderr_tail_and_exit_status_are_reported(tmp_path: Path) -> None:
     error = str(result.tasks["t"].error)
     assert error.startswith("exited with status 7; last stderr lines:")
     assert error.endswith("first\nboom")
-    assert (tmp_path / "t.log").read_text() == "first\nboom\n"
+    assert (tmp_path / "logs" / "t.log").read_text() == "first\nboom\n"
 
 
 def test_a_command_that_cannot_start_fails_its_task(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from app_runner import APPS_DIR, app_env
+from google.cloud.aiplatform_v1.types import AcceleratorType
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from kfp import compiler
@@ -26,6 +27,7 @@ from hydra_vertex_pipelines.errors import LauncherConfigError
 from hydra_vertex_pipelines.executors.compile import CompileExecutor
 from hydra_vertex_pipelines.launch import pipeline_conf
 from hydra_vertex_pipelines.planning.job_plan import plan_jobs
+from hydra_vertex_pipelines.vertex_facts import ACCELERATOR_TYPES
 
 APP = APPS_DIR / "two_step" / "train.py"
 L = "hydra.launcher"
@@ -54,6 +56,8 @@ class Case:
     # whether each override that `fixed` adds is quoted from the message; not where the fix is a
     # rename of the user's own key, or one of the choices Hydra lists
     quoted: bool = True
+    # what the message must not show (a secret's value)
+    hidden: str = "\0"
 
 
 IMAGE = "us-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG"
@@ -102,7 +106,7 @@ CASES = [
     Case(
         "component-setting-misspelt",
         [f"+{C}.train.resource.cpu=8"],
-        f"{C}.train.resource is not a setting (did you mean resources?)",
+        f"{C}.train.resource is not a launcher setting (did you mean {C}.train.resources?)",
         f"remove it (~{C}.train.resource) or correct its name",
         fixed=[f"+{C}.train.resource.cpu=8", f"~{C}.train.resource"],
     ),
@@ -346,7 +350,7 @@ CASES = [
         ],
     ),
     Case(
-        "unknown-accelerator",
+        "unknown-accelerator-on-a-machine-type",
         [*MACHINE, f"{R}.machine_type=n1-standard-4", f"{R}.accelerator_type=NVIDIA_T4"],
         f"{R}.accelerator_type=NVIDIA_T4 is not a Vertex accelerator type",
         f"e.g. {R}.accelerator_type=NVIDIA_TESLA_T4",
@@ -465,7 +469,7 @@ CASES = [
         "negative-retries",
         [f"{C}.train.retries=-1"],
         f"{C}.train.retries=-1",
-        f"set 0 or more, e.g. {C}.train.retries=0",
+        f"set 0 or more, at most 100, e.g. {C}.train.retries=0",
         fixed=[f"{C}.train.retries=0"],
     ),
     Case(
@@ -583,6 +587,264 @@ CASES = [
         fixed=["+a_=1"],
         quoted=False,
     ),
+    # secrets: nothing resolved from this machine's environment, no credential compiled
+    Case(
+        "env-interpolation",
+        [f"+{C}.train.env.RUN_NOTE='${{oc.env:HOME}}'"],
+        f"{C}.train.env.RUN_NOTE='${{oc.env:HOME}}' is an interpolation",
+        "pass it in args (Hydra resolves an interpolation there in the container)",
+        fixed=[f"+{C}.train.env.RUN_NOTE='${{oc.env:HOME}}'", f"~{C}.train.env.RUN_NOTE"],
+    ),
+    Case(
+        "env-aws-access-key-id",
+        [f"+{C}.train.env.AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP"],
+        f"{C}.train.env.AWS_ACCESS_KEY_ID looks like a secret",
+        f"Secret Manager instead (~{C}.train.env.AWS_ACCESS_KEY_ID)",
+        fixed=[
+            f"+{C}.train.env.AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP",
+            f"~{C}.train.env.AWS_ACCESS_KEY_ID",
+        ],
+        hidden="AKIAABCDEFGHIJKLMNOP",
+    ),
+    Case(
+        "env-github-pat",
+        [f"+{C}.train.env.GITHUB_PAT=abc"],
+        f"{C}.train.env.GITHUB_PAT looks like a secret",
+        f"Secret Manager instead (~{C}.train.env.GITHUB_PAT)",
+        fixed=[f"+{C}.train.env.GITHUB_PAT=abc", f"~{C}.train.env.GITHUB_PAT"],
+    ),
+    Case(
+        "env-key-suffix",
+        [f"+{C}.train.env.STRIPE_KEY=abc"],
+        f"{C}.train.env.STRIPE_KEY looks like a secret",
+        f"Secret Manager instead (~{C}.train.env.STRIPE_KEY)",
+        fixed=[f"+{C}.train.env.STRIPE_KEY=abc", f"~{C}.train.env.STRIPE_KEY"],
+    ),
+    Case(
+        "env-url-with-password",
+        [f"+{C}.train.env.DATABASE_URL='postgres://app:hunter2@db:5432/x'"],
+        f"{C}.train.env.DATABASE_URL: the value looks like a URL with a password",
+        f"Secret Manager instead (~{C}.train.env.DATABASE_URL)",
+        fixed=[
+            f"+{C}.train.env.DATABASE_URL='postgres://app:hunter2@db:5432/x'",
+            f"~{C}.train.env.DATABASE_URL",
+        ],
+        hidden="hunter2",
+    ),
+    Case(
+        "env-token-shaped-value",
+        [f"+{C}.train.env.UPLOAD_TO=ghp_{'a' * 36}"],
+        f"{C}.train.env.UPLOAD_TO: the value looks like a GitHub token",
+        f"Secret Manager instead (~{C}.train.env.UPLOAD_TO)",
+        fixed=[f"+{C}.train.env.UPLOAD_TO=ghp_{'a' * 36}", f"~{C}.train.env.UPLOAD_TO"],
+        hidden="ghp_",
+    ),
+    Case(
+        "arg-secret-name",
+        [f"{C}.data.args=['+db.password=hunter2']"],
+        f"{C}.data.args[0]: db.password looks like a secret",
+        "pass an interpolation that the container resolves (db.password=${oc.env:NAME}, e.g. "
+        f"{C}.data.args=['+db.password=${{oc.env:DB_PASSWORD}}'])",
+        fixed=[f"{C}.data.args=['+db.password=${{oc.env:DB_PASSWORD}}']"],
+        hidden="hunter2",
+    ),
+    Case(
+        "arg-url-with-password",
+        [f"{C}.data.args=['data.shuffle=false','+db.url=mysql://app:hunter2@db/x']"],
+        f"{C}.data.args[1] (db.url): the value looks like a URL with a password",
+        "Secret Manager instead, e.g. as an interpolation that the container resolves, "
+        f"{C}.data.args=['data.shuffle=false','+db.url=${{oc.env:DB_URL}}']",
+        fixed=[f"{C}.data.args=['data.shuffle=false','+db.url=${{oc.env:DB_URL}}']"],
+        hidden="hunter2",
+    ),
+    Case(
+        "default-pipeline-app-arg-secret-name",
+        [f"{L}.mode=compile", f"{L}.app.args=['+db.password=hunter2']"],
+        f"{L}.app.args[0]: db.password looks like a secret",
+        f"e.g. {L}.app.args=['+db.password=${{oc.env:DB_PASSWORD}}']",
+        fixed=[f"{L}.mode=compile", f"{L}.app.args=['+db.password=${{oc.env:DB_PASSWORD}}']"],
+        launcher="vertex_pipeline",
+        hidden="hunter2",
+    ),
+    Case(
+        "default-pipeline-app-env-interpolation",
+        [f"{L}.mode=compile", f"+{L}.app.env.RUN_NOTE='${{oc.env:HOME}}'"],
+        f"{L}.app.env.RUN_NOTE='${{oc.env:HOME}}' is an interpolation",
+        f"Secret Manager instead (~{L}.app.env.RUN_NOTE)",
+        fixed=[
+            f"{L}.mode=compile",
+            f"+{L}.app.env.RUN_NOTE='${{oc.env:HOME}}'",
+            f"~{L}.app.env.RUN_NOTE",
+        ],
+        launcher="vertex_pipeline",
+    ),
+    # numbers, the pipeline root, resources, labels
+    Case(
+        "poll-interval-nan",
+        [f"{L}.poll_interval_s=nan"],
+        f"{L}.poll_interval_s=nan",
+        f"set a positive number, e.g. {L}.poll_interval_s=30",
+        fixed=[f"{L}.poll_interval_s=30"],
+    ),
+    Case(
+        "poll-interval-inf",
+        [f"{L}.poll_interval_s=inf"],
+        f"{L}.poll_interval_s=inf",
+        f"set a positive number, e.g. {L}.poll_interval_s=30",
+        fixed=[f"{L}.poll_interval_s=30"],
+    ),
+    Case(
+        "local-timeout-nan",
+        [*LOCAL, f"{L}.local.timeout_s=nan"],
+        f"{L}.local.timeout_s=nan",
+        f"set a positive number or null, e.g. {L}.local.timeout_s=null",
+        fixed=[*LOCAL, f"{L}.local.timeout_s=null"],
+    ),
+    Case(
+        "pipeline-root-without-bucket",
+        [f"{L}.pipeline_root=gs://"],
+        f"{L}.pipeline_root='gs://' names no bucket",
+        f"e.g. {L}.pipeline_root=gs://my-bucket/pipelines",
+        fixed=[f"{L}.pipeline_root=gs://my-bucket/pipelines"],
+    ),
+    Case(
+        "pipeline-root-uppercase-bucket",
+        [f"{L}.pipeline_root=gs://UPPER/x"],
+        f"{L}.pipeline_root='gs://UPPER/x': a bucket name has lowercase letters",
+        f"https://cloud.google.com/storage/docs/buckets#naming); e.g. {L}.pipeline_root=gs://upper/x",
+        fixed=[f"{L}.pipeline_root=gs://upper/x"],
+    ),
+    Case(
+        "pipeline-root-bucket-with-space",
+        [f"{L}.pipeline_root='gs://bk t/x'"],
+        f"{L}.pipeline_root='gs://bk t/x': a bucket name has lowercase letters",
+        f"https://cloud.google.com/storage/docs/buckets#naming); e.g. {L}.pipeline_root=gs://bk-t/x",
+        fixed=[f"{L}.pipeline_root=gs://bk-t/x"],
+    ),
+    Case(
+        "pipeline-root-dot-dot",
+        [f"{L}.pipeline_root=gs://bkt/../../../tmp/x"],
+        f"{L}.pipeline_root='gs://bkt/../../../tmp/x': the path has an empty, '.' or '..' part",
+        f"write a plain path such as {L}.pipeline_root=gs://bkt/tmp/x",
+        fixed=[f"{L}.pipeline_root=gs://bkt/tmp/x"],
+    ),
+    Case(
+        "pipeline-root-empty-segment",
+        [f"{L}.pipeline_root=gs://bkt//x"],
+        f"{L}.pipeline_root='gs://bkt//x': the path has an empty, '.' or '..' part",
+        f"write a plain path such as {L}.pipeline_root=gs://bkt/x",
+        fixed=[f"{L}.pipeline_root=gs://bkt/x"],
+    ),
+    Case(
+        "cpu-zero",
+        [f"{C}.train.resources.cpu='0'"],
+        f"{C}.train.resources.cpu='0': a task needs more than 0 CPUs",
+        f"write e.g. {C}.train.resources.cpu=1 (or 500m)",
+        fixed=[f"{C}.train.resources.cpu=1"],
+    ),
+    Case(
+        "memory-zero",
+        [f"{C}.train.resources.memory='0'"],
+        f"{C}.train.resources.memory='0': a task needs more than 0 memory",
+        f"write e.g. {C}.train.resources.memory=4G",
+        fixed=[f"{C}.train.resources.memory=4G"],
+    ),
+    Case(
+        "unknown-accelerator-for-limits",
+        [f"{C}.train.resources.accelerator_type=BOGUS_GPU"],
+        f"{C}.train.resources.accelerator_type='BOGUS_GPU' is not a Vertex AI accelerator",
+        "use one of NVIDIA_TESLA_K80, NVIDIA_TESLA_P100, ",
+        fixed=[f"{C}.train.resources.accelerator_type=NVIDIA_TESLA_T4"],
+    ),
+    Case(
+        "retries-too-many",
+        [f"{C}.train.retries=100000"],
+        f"{C}.train.retries=100000",
+        f"set 0 or more, at most 100, e.g. {C}.train.retries=100",
+        fixed=[f"{C}.train.retries=100"],
+    ),
+    Case(
+        "labels-that-merge",
+        [f"+{L}.labels.team=a", f"+{L}.labels.TEAM=b"],
+        f"{L}.labels.team and {L}.labels.TEAM are the same label 'team'",
+        f"keep one, ~{L}.labels.TEAM",
+        fixed=[f"+{L}.labels.team=a", f"+{L}.labels.TEAM=b", f"~{L}.labels.TEAM"],
+    ),
+    # values kfp, Vertex or OmegaConf would refuse with a traceback
+    Case(
+        "output-named-a-keyword",
+        [f"+{C}.data.outputs.class=data.cls"],
+        f"{C}.data.outputs.class: 'class' is a Python keyword",
+        f"rename it (e.g. class_out), ~{C}.data.outputs.class {C}.data.outputs.class_out=data.cls",
+        fixed=[
+            f"+{C}.data.outputs.class=data.cls",
+            f"~{C}.data.outputs.class",
+            f"{C}.data.outputs.class_out=data.cls",
+        ],
+    ),
+    Case(
+        "output-name-with-dash",
+        [f"+{C}.data.outputs.my-out=data.x"],
+        f"{C}.data.outputs.my-out: kfp makes an output name a Python parameter",
+        f"(e.g. my_out): rename it, ~{C}.data.outputs.my-out {C}.data.outputs.my_out=data.x",
+        fixed=[
+            f"+{C}.data.outputs.my-out=data.x",
+            f"~{C}.data.outputs.my-out",
+            f"{C}.data.outputs.my_out=data.x",
+        ],
+    ),
+    Case(
+        "pipeline-name-too-long",
+        [f"{L}.pipeline_name={'a' * 300}"],
+        f"{L}.pipeline_name has 300 characters as a pipeline name",
+        f"at most 128: shorten it, e.g. {L}.pipeline_name={'a' * 128}.",
+        fixed=[f"{L}.pipeline_name={'a' * 128}"],
+    ),
+    Case(
+        "pipeline-name-non-ascii",
+        [f"{L}.pipeline_name='训练'"],
+        f"{L}.pipeline_name='训练' has no ASCII letter or digit",
+        f"rename it, e.g. {L}.pipeline_name=my-pipeline",
+        fixed=[f"{L}.pipeline_name=my-pipeline"],
+    ),
+    Case(
+        "unknown-launcher-key",
+        [f"+{L}.bogus=1"],
+        f"{L}.bogus is not a launcher setting",
+        f"remove it (drop the +{L}.bogus=... override, or the key where a yaml sets it) or "
+        f"correct its name; the settings at {L} are mode, image,",
+        fixed=[],
+        quoted=False,
+    ),
+    Case(
+        "unknown-component-key-close-to-one",
+        [f"+{C}.train.retry=3"],
+        f"{C}.train.retry is not a launcher setting",
+        f"did you mean {C}.train.retries?",
+        fixed=[f"+{C}.train.retry=3", f"~{C}.train.retry"],
+    ),
+    Case(
+        "project-with-slash",
+        [f"{L}.mode=vertex", f"{L}.pipeline_root=gs://bucket/runs", f"{L}.project=a/b"],
+        f"{L}.project='a/b' is not a project id",
+        f"lowercase letters, digits and hyphens, starting with a letter (or the project "
+        f"number), e.g. {L}.project=my-project",
+        fixed=[*VERTEX],
+    ),
+    Case(
+        "project-too-short",
+        [f"{L}.mode=vertex", f"{L}.pipeline_root=gs://bucket/runs", f"{L}.project=abc"],
+        f"{L}.project='abc': a project id has 6 to 30 characters",
+        f"`gcloud projects list` shows, e.g. {L}.project=my-project",
+        fixed=[*VERTEX],
+    ),
+    Case(
+        "location-with-space-and-slash",
+        [*VERTEX, f"{L}.location='us central/1'"],
+        f"{L}.location='us central/1' is not a region",
+        f"write e.g. {L}.location=us-central1",
+        fixed=[*VERTEX, f"{L}.location=us-central1"],
+    ),
 ]
 
 
@@ -628,6 +890,7 @@ def test_bad_config_fails_before_anything_is_written(
     message = f"{error.value}\n{error.value.__cause__}"
     assert case.key in message
     assert case.fix in message
+    assert case.hidden not in message
     assert calls == []
     assert_nothing_written(sweep_dir)
 
@@ -642,7 +905,7 @@ def launch_error(launcher: str, overrides: Sequence[str], sweep_dir: Path) -> st
         conf = pipeline_conf(cfg, lambda cfg: None)
         plans = plan_jobs(context, cfg, [list(cfg.hydra.overrides.task)], 0)
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        compile_jobs(conf, plans, sweep_dir, CompileExecutor(conf).main_run_dir)
+        compile_jobs(conf, plans, sweep_dir, CompileExecutor(conf))
     except (ConfigCompositionException, LauncherConfigError) as e:
         return f"{e}\n{e.__cause__}"
     finally:
@@ -717,6 +980,8 @@ END_TO_END = {
         f"{L}.project is not set",
     ),
     "override-key": (["+_=1"], "Override key '+_' cannot be mapped"),
+    "unknown-key": ([f"+{L}.bogus=1"], f"{L}.bogus is not a launcher setting"),
+    "output-keyword": ([f"+{C}.data.outputs.class=data.cls"], "'class' is a Python keyword"),
 }
 
 
@@ -748,6 +1013,12 @@ def test_end_to_end_a_bad_config_exits_1_and_writes_nothing(tmp_path: Path) -> N
         assert "Traceback" not in err
         assert "Launching" not in out
         assert_nothing_written(tmp_path / name)
+
+
+def test_the_accelerator_list_is_the_vertex_api_s() -> None:
+    """The launcher's list (no aiplatform import at validation) against the client's enum."""
+    names = set(AcceleratorType.__members__) - {"ACCELERATOR_TYPE_UNSPECIFIED"}
+    assert set(ACCELERATOR_TYPES) == names
 
 
 def test_a_machine_type_without_the_custom_job_extra_names_the_install(

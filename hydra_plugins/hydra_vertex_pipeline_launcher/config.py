@@ -1,3 +1,13 @@
+import sys
+
+if sys.version_info < (3, 10):  # noqa: UP036 (older images import it too)
+    # Hydra imports this module at the start of every app, also in a component image built for
+    # an older stack, which needs only callbacks.py; Hydra reports an ImportError and goes on
+    raise ImportError(
+        "hydra-vertex-pipeline-launcher launches from Python 3.10 or newer; in this older "
+        "Python only its Hydra callbacks (all a pipeline component needs) are available"
+    )
+
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComponentConf
 
 from ..errors import LauncherConfigError
-from ..typed_components import override_value
+from ..override_text import override_value
 
 
 def kfp_name(name: str) -> str:

@@ -19,6 +19,7 @@ from ...compiling.compiled_job import CompiledJob
 from ...compiling.run_dir import mounted_run_dir
 from ...planning.job_plan import JobPlan
 from ...returns import failed, unfinished
+from ...vertex_facts import mounted_path
 from .client import VertexClient, pipeline_service
 from .manifest import MANIFEST_NAME, append_manifest
 from .progress import SweepProgress, state_text, summary_table
@@ -183,6 +184,10 @@ class VertexExecutor:
     def main_run_dir(self, plan: JobPlan) -> str:
         assert self.conf.pipeline_root is not None
         return mounted_run_dir(self.conf.pipeline_root, plan)
+
+    def artifact_root(self, plan: JobPlan) -> str:
+        assert self.conf.pipeline_root is not None
+        return mounted_path(self.conf.pipeline_root)
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         conf = self.conf

@@ -10,7 +10,7 @@ from pathlib import Path
 
 CALLBACK_FILE = "++hydra.callbacks.vertex_pipeline_return_value.output_file"
 
-args = dict(arg.split("=", 1) for arg in sys.argv[1:])
+args = {k: v.strip("'\"") for k, v in (arg.split("=", 1) for arg in sys.argv[1:])}
 run_dir = Path(args["hydra.run.dir"])
 run_dir.mkdir(parents=True, exist_ok=True)
 (run_dir / "square.log").write_text(f"x={args['x']}\n")
