@@ -1,36 +1,28 @@
 """hydra.launcher read into its typed dataclass: resolved against the whole Hydra config, except
-the components' args and env, kept as written. An interpolation in args stays one, for Hydra to
-resolve in the container as it resolves the job overrides; one in env is refused by validation
-(secret_checks.py). Resolving them here would compile values of this machine's environment,
-secrets included, into the spec. Keys the dataclass lacks and values it cannot take are one
-LauncherConfigError that lists them, before anything is compiled."""
+the args and env of the components and of the default pipeline's app (hydra.launcher.app), kept
+as written. An interpolation in args stays one, for Hydra to resolve in the container as it
+resolves the job overrides; one in env is refused by validation (secret_checks.py). Resolving
+them here would compile values of this machine's environment, secrets included, into the spec.
+Keys the dataclasses lack and values they cannot take are one LauncherConfigError that lists them
+(setting_checks.py), before anything is compiled."""
 
-import dataclasses
-import difflib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
+    AppConf,
     ComponentConf,
-    LocalConf,
-    ResourcesConf,
     VertexPipelineLauncherConf,
 )
 
 from .errors import config_problems
+from .setting_checks import LAUNCHER_KEY, launcher_setting_problems
 
-_L = "hydra.launcher"
-# component fields read as written
-_AS_WRITTEN = ("args", "env")
-_EMPTY: dict[str, Any] = {"args": [], "env": {}}
-# dataclass fields that are dataclasses
-_NESTED: dict[type, dict[str, type]] = {
-    VertexPipelineLauncherConf: {"local": LocalConf},
-    ComponentConf: {"resources": ResourcesConf},
-}
+# the fields of AppConf (and so of ComponentConf) read as written, with their empty values
+_AS_WRITTEN: dict[str, Any] = {"args": [], "env": {}}
+_Conf = TypeVar("_Conf")
 
 
 def _resolved(node: DictConfig, key: Any) -> Any:
@@ -40,83 +32,65 @@ def _resolved(node: DictConfig, key: Any) -> Any:
     return value
 
 
-def _read(node: DictConfig) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """(the launcher's values resolved, components' args and env aside; {component: {args/env:
-    the value as written}}). Nothing of the config is changed."""
-    values = {str(key): _resolved(node, key) for key in node if key != "components"}
-    texts: dict[str, dict[str, Any]] = {}
+def _app_settings(node: Any) -> Any:
+    """An app's or component's settings: resolved, but args and env as written."""
+    if not isinstance(node, DictConfig):
+        return node
+    written = OmegaConf.to_container(node, resolve=False)
+    assert isinstance(written, dict)
+    return {str(key): written[key] if key in _AS_WRITTEN else _resolved(node, key) for key in node}
+
+
+def _read(node: DictConfig) -> dict[str, Any]:
+    """The launcher's settings as plain values. Nothing of the config is changed."""
+    values = {str(key): _resolved(node, key) for key in node if key not in ("app", "components")}
+    values["app"] = _app_settings(node.get("app"))
     components = node.get("components")
-    if not isinstance(components, DictConfig):
-        values["components"] = components
-        return values, texts
-    values["components"] = {}
-    for name, comp in components.items():
-        if not isinstance(comp, DictConfig):
-            values["components"][name] = comp
-            continue
-        written = {
-            str(key): OmegaConf.to_container(comp[key], resolve=False)
-            for key in _AS_WRITTEN
-            if isinstance(comp.get(key), ListConfig | DictConfig)
-        }
-        values["components"][name] = {
-            str(key): _resolved(comp, key) for key in comp if key not in written
-        }
-        texts[str(name)] = written
-    return values, texts
+    values["components"] = (
+        {str(name): _app_settings(comp) for name, comp in components.items()}
+        if isinstance(components, DictConfig)
+        else components
+    )
+    return values
 
 
-def _unknown_keys(values: Mapping[str, Any], cls: type, path: str) -> Iterator[str]:
-    fields = [f.name for f in dataclasses.fields(cls)]
-    for key, value in values.items():
-        if key not in fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = (
-                f"did you mean {path}.{close[0]}?"
-                if close
-                else "`--cfg hydra --package hydra.launcher` shows the settings"
-            )
-            yield f"{path}.{key} is not a launcher setting: remove it ({hint})."
-        elif key in _NESTED.get(cls, {}) and isinstance(value, Mapping):
-            yield from _unknown_keys(value, _NESTED[cls][key], f"{path}.{key}")
-        elif (cls, key) == (VertexPipelineLauncherConf, "components") and isinstance(
-            value, Mapping
-        ):
-            for name, comp in value.items():
-                if isinstance(comp, Mapping):
-                    yield from _unknown_keys(comp, ComponentConf, f"{path}.components.{name}")
-
-
-def _typed(values: dict[str, Any], texts: dict[str, dict[str, Any]]) -> VertexPipelineLauncherConf:
-    """The dataclass of resolved `values` with `texts` (type-checked, never resolved) put in."""
-    for name, written in texts.items():
-        values["components"][name].update(written)
-    merged = OmegaConf.merge(OmegaConf.structured(VertexPipelineLauncherConf), values)
-    checked = {
-        name: {k: OmegaConf.to_container(merged.components[name][k], resolve=False) for k in kept}
-        for name, kept in texts.items()
+def _built(cls: type[_Conf], settings: dict[str, Any]) -> _Conf:
+    """The dataclass of checked `settings`, converted as OmegaConf converts them (8 -> "8"),
+    with args and env (where `settings` has them) never resolved."""
+    merged = OmegaConf.merge(OmegaConf.structured(cls), settings)
+    assert isinstance(merged, DictConfig)
+    kept = {
+        key: OmegaConf.to_container(merged[key], resolve=False)
+        for key in _AS_WRITTEN
+        if key in settings
     }
-    for name, kept in checked.items():
-        for key in kept:
-            merged.components[name][key] = _EMPTY[key]
+    for key in kept:
+        merged[key] = _AS_WRITTEN[key]
     conf = OmegaConf.to_object(merged)
-    assert isinstance(conf, VertexPipelineLauncherConf)
-    for name, kept in checked.items():
-        for key, value in kept.items():
-            setattr(conf.components[name], key, value)
+    assert isinstance(conf, cls)
+    for key, value in kept.items():
+        setattr(conf, key, value)
     return conf
 
 
 def read_launcher_conf(node: DictConfig) -> VertexPipelineLauncherConf:
     """hydra.launcher (a node of the whole config) as its dataclass."""
     try:
-        values, texts = _read(node)
-        unknown = list(_unknown_keys(values, VertexPipelineLauncherConf, _L))
-        if unknown:
-            raise config_problems(unknown)
-        return _typed(values, texts)
+        values = _read(node)
     except OmegaConfBaseException as e:
         full_key = str(getattr(e, "full_key", "") or "")
-        key = full_key if full_key.startswith(_L) else f"{_L}.{full_key}".rstrip(".")
+        key = full_key if full_key.startswith(LAUNCHER_KEY) else f"{LAUNCHER_KEY}.{full_key}"
         message = getattr(e, "msg", None) or str(e)
-        raise config_problems([f"{key}: {message}"]) from e
+        key = key.rstrip(".")
+        fix = f"(or set it on the command line, {key}=...)"
+        raise config_problems([f"{key}: {message} {fix}"]) from e
+    found = launcher_setting_problems(values)
+    if found:
+        raise config_problems(found)
+    app = _built(AppConf, values.pop("app"))
+    components = {
+        name: _built(ComponentConf, settings) for name, settings in values.pop("components").items()
+    }
+    conf = _built(VertexPipelineLauncherConf, values)
+    conf.app, conf.components = app, components
+    return conf

@@ -14,6 +14,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLa
 from .choices import Mode
 from .compiling.compiled_job import compile_jobs
 from .config_reading import read_launcher_conf
+from .default_pipeline import launch_command, pipeline_components, with_launch_command
 from .executors import Executor
 from .job_files import write_job_files
 from .planning.job_plan import plan_jobs
@@ -24,9 +25,21 @@ log = logging.getLogger(__name__)
 
 
 def launcher_conf(config: DictConfig) -> VertexPipelineLauncherConf:
-    """hydra.launcher, resolved against the whole config (components' args and env as written:
-    config_reading.py), as its typed dataclass."""
+    """hydra.launcher, resolved against the whole config (the args and env of the components and
+    of the app as written: config_reading.py), as its typed dataclass; every key or value that
+    does not fit it is listed."""
     return read_launcher_conf(config.hydra.launcher)
+
+
+def pipeline_conf(config: DictConfig, task_function: TaskFunction) -> VertexPipelineLauncherConf:
+    """The launcher config, checked (with the sweeper), with the pipeline it runs: its
+    components, or the default one, the launching app started as the user started it."""
+    launch_dir = Path(str(config.hydra.runtime.cwd))
+    conf = with_launch_command(launcher_conf(config), launch_command(task_function, launch_dir))
+    validate(conf)
+    check_sweeper(config, conf)
+    conf.components = pipeline_components(conf)
+    return conf
 
 
 def executor_for(
@@ -62,9 +75,7 @@ def launch(
     """Launch one batch of the multirun that started at `started_ns` (time.time_ns())."""
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-    conf = launcher_conf(config)
-    validate(conf)
-    check_sweeper(config, conf)
+    conf = pipeline_conf(config, task_function)
     plans = plan_jobs(hydra_context, config, job_overrides, initial_job_idx)
     sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
     sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -2,13 +2,16 @@
 can read the pipeline sees (pipeline.yaml, pipeline_args.md, the Vertex AI console and API):
 names that look like secrets, values shaped like credentials, and env interpolations, which only
 the launcher could resolve, from this machine's environment. An interpolation in args is kept as
-written and resolved by Hydra in the container, as job overrides are."""
+written and resolved by Hydra in the container, as job overrides are. Each problem's fix is an
+override that removes the value, or replaces it with such an interpolation."""
 
 import itertools
 import re
 from collections.abc import Iterator
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComponentConf
+
+from .override_text import override_value, removal
 
 _SECRET_MANAGER = "read it at run time from Secret Manager instead"
 # a word of a name (split at '_', '.', '-' and camelCase) that names a secret
@@ -82,38 +85,70 @@ def _arg_key(arg: str) -> str:
     return arg.partition("=")[0].lstrip("+~").partition("@")[0]
 
 
-def secret_problems(key: str, comp: ComponentConf) -> Iterator[str]:
-    """Problems of one component (`key` is hydra.launcher.components.<name>)."""
+def _arg_problem(arg: str) -> str | None:
+    """Why an arg would compile a secret: "name" (its key names one) or the credential kind."""
+    literal = "${" not in arg.partition("=")[2]
+    if "=" in arg and literal and secret_name(_arg_key(arg), env=False):
+        return "name"
+    return credential_kind(arg)
+
+
+def _env_references(args: list[str], found: list[str | None]) -> list[str]:
+    """The args with each value that would compile a secret replaced by an interpolation of an
+    environment variable named after its key, which Hydra resolves in the container
+    (+db.password=${oc.env:DB_PASSWORD}); such an arg that is no override is left out."""
+    fixed = []
+    for arg, problem in zip(args, found, strict=True):
+        if not problem:
+            fixed.append(arg)
+        elif "=" in arg:
+            name = re.sub("[^A-Z0-9]+", "_", _arg_key(arg).upper()).strip("_") or "VALUE"
+            fixed.append(f"{arg.partition('=')[0]}=${{oc.env:{name}}}")
+    return fixed
+
+
+def _env_problems(key: str, comp: ComponentConf) -> Iterator[str]:
     for env_name, env_value in comp.env.items():
-        at = f"{key}.env.{env_name}"
+        at, remove = f"{key}.env.{env_name}", removal(f"{key}.env", env_name)
         if secret_name(env_name, env=True):
             yield (
                 f"{at} looks like a secret, and env values are written into the pipeline spec "
-                f"in clear text: {_SECRET_MANAGER}."
+                f"in clear text: {_SECRET_MANAGER} ({remove})."
             )
         elif "${" in env_value:
             yield (
                 f"{at}={env_value!r} is an interpolation: env values are compiled into the "
                 "pipeline spec, where nothing resolves them, so this machine's value would be "
                 "written there in clear text. Write the value, pass it in args (Hydra resolves "
-                f"an interpolation there in the container), or for a secret {_SECRET_MANAGER}."
+                f"an interpolation there in the container), or for a secret {_SECRET_MANAGER} "
+                f"({remove})."
             )
         elif kind := credential_kind(env_value):
             yield (
                 f"{at}: the value looks like {kind}, and env values are written into the "
-                f"pipeline spec in clear text: {_SECRET_MANAGER}."
+                f"pipeline spec in clear text: {_SECRET_MANAGER} ({remove})."
             )
-    for index, arg in enumerate(comp.args):
+
+
+def secret_problems(key: str, comp: ComponentConf) -> Iterator[str]:
+    """Problems of one component (`key` is where it is written: hydra.launcher.components.<name>,
+    or hydra.launcher.app)."""
+    yield from _env_problems(key, comp)
+    found = [_arg_problem(arg) for arg in comp.args]
+    # no arg that would compile a secret is shown as written
+    fixed = f"{key}.args={override_value(_env_references(comp.args, found))}"
+    for index, (arg, problem) in enumerate(zip(comp.args, found, strict=True)):
         at, arg_key = f"{key}.args[{index}]", _arg_key(arg)
-        literal = "${" not in arg.partition("=")[2]
-        if "=" in arg and literal and secret_name(arg_key, env=False):
+        if problem == "name":
             yield (
                 f"{at}: {arg_key} looks like a secret, and args are written into the pipeline "
                 f"spec in clear text: pass an interpolation that the container resolves "
-                f"({arg_key}=${{oc.env:NAME}}) or {_SECRET_MANAGER}."
+                f"({arg_key}=${{oc.env:NAME}}, e.g. {fixed}) or {_SECRET_MANAGER}."
             )
-        elif kind := credential_kind(arg):
+        elif problem:
+            at += f" ({arg_key})" if "=" in arg else ""
             yield (
-                f"{at} ({arg_key}): the value looks like {kind}, and args are written into the "
-                f"pipeline spec in clear text: {_SECRET_MANAGER}."
+                f"{at}: the value looks like {problem}, and args are written into "
+                f"the pipeline spec in clear text: {_SECRET_MANAGER}, e.g. as an interpolation "
+                f"that the container resolves, {fixed}."
             )

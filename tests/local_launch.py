@@ -15,6 +15,7 @@ from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
+from processes import alive
 
 APP_DIR = Path(__file__).parent / "apps" / "local_app"
 
@@ -58,15 +59,6 @@ def launch(
         return launcher.launch(job_overrides, initial_job_idx=initial_job_idx)
     finally:
         GlobalHydra.instance().clear()
-
-
-def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def processes_mentioning(text: str) -> list[int]:

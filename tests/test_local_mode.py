@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from hydra.core.utils import JobStatus
-from local_launch import APP_DIR, alive, launch, processes_mentioning
+from local_launch import APP_DIR, launch, processes_mentioning
 from omegaconf import DictConfig
+from processes import still_alive
 
 from hydra_vertex_pipelines.errors import LauncherConfigError
 
@@ -107,7 +108,7 @@ def test_timeout_kills_component_and_its_children(tmp_path: Path) -> None:
     assert "timed out after 5 s" in str(rets[0]._return_value)
     assert rets[1].return_value == 4.0
     pids = json.loads(pid_file.read_text())
-    assert [p for p in pids if alive(p)] == []
+    assert still_alive(pids) == []
     assert processes_mentioning(str(tmp_path)) == []
 
 
@@ -165,7 +166,7 @@ def test_ctrl_c_stops_every_child_and_exits_nonzero(tmp_path: Path) -> None:
     proc.stdout.read()
     assert proc.wait(timeout=60) != 0
     pids = json.loads(pid_file.read_text())
-    assert [p for p in pids if alive(p)] == []
+    assert still_alive(pids) == []
     assert processes_mentioning(str(tmp_path)) == []
 
 

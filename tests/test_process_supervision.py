@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from processes import alive
+from processes import still_alive
 
 from hydra_vertex_pipelines.runner.output import TAIL_CHARS, LineSplitter, Tail
 from hydra_vertex_pipelines.runner.process import OUTPUT_GRACE_S, ProcessSupervisor
@@ -51,7 +51,7 @@ def test_detached_grandchildren_neither_block_nor_survive(
     assert outcome.timed_out == timed_out
     assert elapsed < (timeout_s or 0) + OUTPUT_GRACE_S + SLACK_S, elapsed
     pids = [int(p) for p in pids_file.read_text().split()]
-    assert [pid for pid in pids if alive(pid)] == []
+    assert still_alive(pids) == []
     assert (tmp_path / "c.log").read_text() == "started\n"
 
 

@@ -9,13 +9,17 @@ if sys.version_info < (3, 10):  # noqa: UP036 (older images import it too)
     )
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
 
 from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode, SchedulingStrategy
 
 __all__ = [
+    "AppConf",
     "ComponentConf",
+    "ComposedLauncherConf",
     "FailurePolicy",
     "LocalConf",
     "LocalMain",
@@ -61,23 +65,12 @@ class ResourcesConf:
 
 
 @dataclass
-class ComponentConf:
-    # container image URI (required in vertex mode; ignored in local mode)
-    image: str | None = None
-    # argv prefix, e.g. [python, -m, example_app.train]; empty: the image's entrypoint
+class AppConf:
+    # argv prefix, e.g. [python, -m, example_app.train]; empty: the image's entrypoint (for
+    # hydra.launcher.app: the command the launching app was started with)
     command: list[str] = field(default_factory=list)
-    # the launched app: gets every job override and reports the return value
-    main: bool = False
-    # key prefixes of the job overrides passed to this component, e.g. [data]
-    overrides: list[str] = field(default_factory=list)
     # fixed extra Hydra overrides
     args: list[str] = field(default_factory=list)
-    # {hydra.key: other_component.output_name}: arg hydra.key=<input artifact path>
-    inputs: dict[str, str] = field(default_factory=dict)
-    # {output_name: hydra.key}: arg hydra.key=<output artifact path>
-    outputs: dict[str, str] = field(default_factory=dict)
-    # components that must finish before this one (beyond artifact edges)
-    after: list[str] = field(default_factory=list)
     # machine spec of the task
     resources: ResourcesConf = field(default_factory=ResourcesConf)
     # retries of a failed task
@@ -88,6 +81,22 @@ class ComponentConf:
     env: dict[str, str] = field(default_factory=dict)
     # task name shown in the Vertex AI console; null: the component name
     display_name: str | None = None
+
+
+@dataclass
+class ComponentConf(AppConf):
+    # container image URI; null: hydra.launcher.image (an image is required in vertex mode)
+    image: str | None = None
+    # the launched app: gets every job override and reports the return value
+    main: bool = False
+    # key prefixes of the job overrides passed to this component, e.g. [data]
+    overrides: list[str] = field(default_factory=list)
+    # {hydra.key: other_component.output_name}: arg hydra.key=<input artifact path>
+    inputs: dict[str, str] = field(default_factory=dict)
+    # {output_name: hydra.key}: arg hydra.key=<output artifact path>
+    outputs: dict[str, str] = field(default_factory=dict)
+    # components that must finish before this one (beyond artifact edges)
+    after: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +117,8 @@ class VertexPipelineLauncherConf:
     )
     # vertex: submit to Vertex AI; local: run here; compile: write the pipeline spec and stop
     mode: Mode = Mode.vertex
+    # container image of the default pipeline's app and of every component that names none
+    image: str | None = "${oc.env:VERTEX_PIPELINE_IMAGE,null}"
     # GCP project
     project: str | None = "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
     # GCP region
@@ -144,15 +155,32 @@ class VertexPipelineLauncherConf:
     cancel_on_interrupt: bool = True
     # main component gets the callback that reports the task function's return value
     return_value: bool = True
-    # the pipeline's components by name
+    # the default pipeline's one component, the launching app, used while components is empty
+    app: AppConf = field(default_factory=AppConf)
+    # the pipeline's components by name; empty: the default pipeline (the app alone)
     components: dict[str, ComponentConf] = field(default_factory=dict)
     # local mode settings
     local: LocalConf = field(default_factory=LocalConf)
 
 
+@dataclass
+class ComposedLauncherConf(VertexPipelineLauncherConf):
+    """VertexPipelineLauncherConf as Hydra composes it. OmegaConf cannot assign a dict to an entry
+    of a Dict[str, ComponentConf] (so `+hydra.launcher.components.prep={command:[...]}` would fail),
+    so `components` is an open dict here, and not in struct mode, so that a setting a component's
+    yaml did not write is overridden without `+`. The launcher checks every component against
+    ComponentConf when a sweep starts, listing each problem with its key and fix."""
+
+    components: dict[str, Any] = field(default_factory=dict)
+
+
 ConfigStore.instance().store(
     group="hydra/launcher",
     name="vertex_pipeline",
-    node=VertexPipelineLauncherConf,
+    node=ComposedLauncherConf,
     provider="hydra_vertex_pipeline_launcher",
+)
+# the stored node itself (no copy: this runs at every Hydra app's start-up)
+OmegaConf.set_struct(
+    ConfigStore.instance().repo["hydra"]["launcher"]["vertex_pipeline.yaml"].node.components, False
 )

@@ -7,7 +7,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from hydra.core.utils import JobReturn, JobStatus, run_job
+from hydra.core.utils import JobReturn, JobStatus, configure_log, run_job
 from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import DictConfig
 
@@ -66,6 +66,9 @@ class InlineMain:
             job_dir_key="hydra.run.dir",
             job_subdir_key=None,
         )
+        # the job configured logging for itself (its log file, maybe disabling other loggers):
+        # the launcher's logging comes back, as after each job of Hydra's basic launcher
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         ret.overrides = list(plan.overrides)
         if ret.status == JobStatus.FAILED:
             return ret, f"the task function raised {ret._return_value!r}"

@@ -59,3 +59,32 @@ def test_a_secret_of_this_machine_reaches_no_file_job_or_log(
     assert MARKER not in str(refused.value)
     out, err = capsys.readouterr()
     assert MARKER not in caplog.text + out + err
+
+
+def test_the_app_and_a_component_made_on_the_command_line_keep_args_as_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The default pipeline's app (hydra.launcher.app) and a component created with
+    `+hydra.launcher.components.<name>={...}` are read as a yaml component is: the reference in
+    their args is compiled, never the value; in their env it is refused."""
+    monkeypatch.setenv(ENV, MARKER)
+    compile_mode = "hydra.launcher.mode=compile"
+    default_pipeline = ["hydra/launcher=vertex_pipeline", compile_mode]
+    app_args = f"hydra.launcher.app.args=['+token={REFERENCE}']"
+    made = f"+hydra.launcher.components.extra={{command:[python,x.py],args:['+token={REFERENCE}']}}"
+    launch(APP_DIR, [*default_pipeline, app_args], [["x=1", OVERRIDE]], tmp_path / "app")
+    launch(APP_DIR, [*FAST, compile_mode, made], [["x=1", OVERRIDE]], tmp_path / "made")
+    for folder in (tmp_path / "app", tmp_path / "made"):
+        assert f"+token={REFERENCE}" in (folder / "pipeline.yaml").read_text()
+        assert files_with(folder, MARKER) == []
+    app_env = f"+hydra.launcher.app.env.NOTE='{REFERENCE}'"
+    with pytest.raises(
+        LauncherConfigError, match=r"app\.env\.NOTE=.* is an interpolation"
+    ) as refused:
+        launch(APP_DIR, [*default_pipeline, app_env], [["x=1"]], tmp_path / "env")
+    assert MARKER not in str(refused.value)
+    out, err = capsys.readouterr()
+    assert MARKER not in caplog.text + out + err

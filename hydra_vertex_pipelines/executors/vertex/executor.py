@@ -131,7 +131,9 @@ def wait_and_collect(
     def on_finished(job_id: str) -> None:
         result = created[job_id]
         assert result.job is not None
-        futures[result.request.plan.num] = pool.submit(
+        num = result.request.plan.num
+        progress.job_finished(f"#{num} : {state_text(states[job_id].name)} ({job_id})")
+        futures[num] = pool.submit(
             collect, client, gcs, result.request, result.job.name, conf.return_value
         )
 

@@ -15,19 +15,15 @@ from ...compiling.template import RETURN_VALUE_OUTPUT
 from ...returns import completed, failed
 from .request import JobRequest
 
-# the execution of the root DAG's task, which is named after the pipeline (so may share the name
-# of a task: a main component named as the pipeline)
-DAG_EXECUTION = "system.DAGExecution"
-
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
-    """The task by its DAG key: taskUniqueName of a root task (taskName may be its display name)."""
-    for detail in job.job_detail.task_details:
-        if detail.execution.schema_title == DAG_EXECUTION:
-            continue
-        if dag_task in (detail.task_unique_name, detail.task_name):
-            return detail
-    return None
+    """The task by its DAG key: taskUniqueName, else taskName (which may be its display name).
+    The root DAG's detail, named after the pipeline (which may be the task's name too), has no
+    parent task and is no task."""
+    tasks = [d for d in job.job_detail.task_details if d.parent_task_id]
+    by_unique_name = [d for d in tasks if d.task_unique_name == dag_task]
+    by_name = [d for d in tasks if d.task_name == dag_task]
+    return next(iter(by_unique_name or by_name), None)
 
 
 def failure_message(job: PipelineJob, console_url: str) -> str:
