@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_local_overhead.py
+	$(BIN)/python benchmarks/bench_output_memory.py
 	$(BIN)/python -m benchmarks.example_app.bench_train_throughput --device cpu --images 10000 --threads 1
 
 # the MNIST pipeline, a 2-point lr sweep run locally (downloads MNIST with torchvision)

@@ -15,6 +15,7 @@ class EditableWithPathEntry(editable_wheel):
 
 
 root = Path(__file__).parent
+GCPC = "google-cloud-pipeline-components>=2.22,<3"
 version_ns: dict = {}
 exec((root / "hydra_plugins/hydra_vertex_pipeline_launcher/__init__.py").read_text(), version_ns)
 
@@ -46,8 +47,13 @@ setup(
         "requests>=2.28",
     ],
     extras_require={
-        "example": ["torch>=2.2", "torchvision>=0.17", "scikit-learn>=1.3"],
+        # components with a machine_type run as Vertex custom jobs, compiled by GCPC; GCPC
+        # requires google-cloud-aiplatform<2, so installing it selects the 1.x line (README)
+        "custom-job": [GCPC],
+        # the example trains on an exact machine (a custom job)
+        "example": ["torch>=2.2", "torchvision>=0.17", "scikit-learn>=1.3", GCPC],
         "test": [
+            GCPC,
             "pytest>=8",
             "hypothesis>=6.100",
             "gcp-storage-emulator>=2024.8.3",

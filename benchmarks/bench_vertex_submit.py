@@ -71,7 +71,7 @@ def submit_ours(jobs: int, endpoint: str, work: Path, concurrency: int) -> tuple
     composed = time.perf_counter()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     executor = VertexExecutor(conf, sweep_dir, time.time_ns())
-    rets = executor.execute(compile_jobs(conf, plans, sweep_dir, executor.main_run_dir))
+    rets = executor.execute(compile_jobs(conf, plans, sweep_dir, executor))
     submitted = time.perf_counter()
     assert len(rets) == jobs and all(r.status == JobStatus.UNKNOWN for r in rets)
     return composed - start, submitted - composed, len(rets)

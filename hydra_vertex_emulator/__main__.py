@@ -31,6 +31,12 @@ def parser() -> argparse.ArgumentParser:
         "here with the launcher's LocalRunner.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback: anyone who can reach it can run commands "
+        "on this machine as you",
+    )
     p.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (8080)")
     p.add_argument(
         "--storage-dir",
@@ -81,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
 def config_of(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         host=args.host,
+        allow_remote=args.allow_remote,
         port=args.port,
         storage_dir=args.storage_dir,
         max_parallel_jobs=args.max_parallel_jobs,

@@ -14,7 +14,8 @@ from typing import Any
 from .cache import ExecutionCache
 from .executor import JobExecutor
 from .faults import FaultConfig, FaultInjector
-from .gcs import GcsUploader, local_path
+from .gcs import GcsUploader, check_storage_dir, local_path
+from .guard import is_loopback
 from .server import EmulatorHTTPServer
 from .service import PipelineService
 from .stats import RequestStats
@@ -30,6 +31,8 @@ SHUTDOWN_POLL_S = 0.05
 class EmulatorConfig:
     # address to listen on; 127.0.0.1 keeps it on this machine
     host: str = "127.0.0.1"
+    # listen on a host other than loopback: whoever reaches it can run commands as this user
+    allow_remote: bool = False
     # 0 picks a free port
     port: int = 8080
     # where gs://bucket/path lives (as <storage_dir>/bucket/path); None: a temporary folder
@@ -49,12 +52,25 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         if config.max_parallel_jobs < 1:
             raise ValueError("max_parallel_jobs must be at least 1")
+        if not is_loopback(config.host):
+            if not config.allow_remote:
+                raise ValueError(
+                    f"host {config.host!r} can be reached from other machines, and whoever "
+                    "reaches the emulator can run any command as this user: listen on "
+                    "127.0.0.1, or pass --allow-remote (allow_remote=True) to serve there anyway"
+                )
+            log.warning(
+                f"Listening on {config.host}: anyone who can reach this address can run any "
+                "command on this machine as this user through the emulator."
+            )
         self._temporary = config.storage_dir is None
+        # resolved: every path derived from a request is checked against it (storage_paths.py)
         self.storage_dir = (
             Path(tempfile.mkdtemp(prefix="vertex-emulator-"))
             if config.storage_dir is None
-            else config.storage_dir.absolute()
-        )
+            else config.storage_dir
+        ).resolve()
+        check_storage_dir(self.storage_dir)
         self.storage_dir.mkdir(parents=True, exist_ok=True)
         uploader = GcsUploader(config.gcs_endpoint) if config.gcs_endpoint else None
         store = JobStore()
@@ -116,7 +132,8 @@ class Emulator:
         AI endpoint keeps is kept: the jobs (which go on running meanwhile), storage, counters
         and fault settings."""
         assert self._thread is not None, "start() the emulator first"
-        address = self._server.server_address[:2]
+        # the host as it was given (the guard accepts it as Host), the port it got
+        address = (self._server.guard.bind_host, self._server.server_address[1])
         service = self._server.service
         self._server.shutdown()
         self._thread.join()
@@ -125,9 +142,7 @@ class Emulator:
         try:
             yield
         finally:
-            self._server = EmulatorHTTPServer(
-                (str(address[0]), int(address[1])), service, self._stats, self._faults
-            )
+            self._server = EmulatorHTTPServer(address, service, self._stats, self._faults)
             self.start()
 
     def serve_forever(self) -> None:

@@ -41,6 +41,10 @@ def already_exists(message: str) -> ApiError:
     return ApiError(409, "ALREADY_EXISTS", message)
 
 
+def internal(message: str) -> ApiError:
+    return ApiError(500, "INTERNAL", message)
+
+
 def injected(http: int) -> ApiError:
     """The answer of an injected fault; `http` is one of INJECTABLE."""
     status, message = INJECTABLE[http]

@@ -45,6 +45,8 @@ _TIME_FIELDS = {
     "end_time": "endTime",
 }
 _LABEL_PREFIX = "labels."
+# parentheses and NOTs nested deeper than this are refused (the parser recurses on them)
+MAX_DEPTH = 64
 
 
 class FilterError(ValueError):
@@ -107,6 +109,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
 
     @property
     def peek(self) -> Token:
@@ -150,17 +153,21 @@ class _Parser:
         return operands[0] if len(operands) == 1 else AnyOf(tuple(operands))
 
     def term(self) -> Node:
-        if self.at_keyword("NOT"):
-            self.take()
-            return Not(self.term())
-        if self.peek.text == "(" and self.peek.kind == "paren":
-            self.take()
+        nested = self.at_keyword("NOT") or (self.peek.text == "(" and self.peek.kind == "paren")
+        if not nested:
+            return self.restriction()
+        if self.depth == MAX_DEPTH:
+            raise FilterError(f"the filter nests NOT and parentheses deeper than {MAX_DEPTH}")
+        self.depth += 1
+        if self.take().text == "NOT":
+            inner: Node = Not(self.term())
+        else:
             inner = self.expression()
             if self.peek.text != ")":
                 raise self.fail("')'")
             self.take()
-            return inner
-        return self.restriction()
+        self.depth -= 1
+        return inner
 
     def restriction(self) -> Restriction:
         if self.peek.kind != "word" or self.peek.text in ("AND", "OR", "NOT"):

@@ -3,6 +3,7 @@
 `gs://bucket/a/b` lives at `<storage_dir>/bucket/a/b`: the folder Vertex mounts as /gcs/bucket/a/b.
 Vertex's containers see Cloud Storage at /gcs/ (Cloud Storage FUSE); the emulator's components see
 the storage folder instead: a parameter value `/gcs/bucket/a` becomes `<storage_dir>/bucket/a`.
+Every such path is confined to the storage folder (storage_paths.py).
 """
 
 import logging
@@ -15,16 +16,27 @@ from google.api_core.exceptions import Conflict
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.storage import Bucket, Client
 
-from hydra_vertex_pipelines.vertex_facts import GCS_MOUNT, GS, split_gs_uri
+from hydra_vertex_pipelines.vertex_facts import GS, split_gs_uri
+
+from .storage_paths import mount_path, uri_path
 
 log = logging.getLogger(__name__)
 
 
 def local_path(storage_dir: Path, uri: str) -> Path:
-    """Where a gs:// URI lives on this machine."""
-    if not uri.startswith(GS) or not uri[len(GS) :].strip("/"):
-        raise ValueError(f"{uri!r} is not a gs://bucket/path URI")
-    return storage_dir.joinpath(*uri[len(GS) :].strip("/").split("/"))
+    """Where a gs:// URI lives on this machine (inside the storage folder, else ValueError)."""
+    return uri_path(storage_dir, uri)
+
+
+def check_storage_dir(storage_dir: Path) -> None:
+    """The storage folder stands in for Vertex's /gcs/ in the paths that components get in their
+    args, which may quote them (as the launcher does): like /gcs/, it cannot hold a quote."""
+    text = str(storage_dir)
+    if any(c in text for c in "'\"") or "${" in text:
+        raise ValueError(
+            f"storage dir {text!r}: components see it where Vertex AI has /gcs/, so it cannot "
+            "hold a quote or '${'; choose another folder"
+        )
 
 
 def gcs_uri(storage_dir: Path, path: Path) -> str:
@@ -37,11 +49,9 @@ def mounted_values(storage_dir: Path, values: Mapping[str, Any]) -> dict[str, An
     gs://<bucket>/<path>, as under Vertex's Cloud Storage mount."""
     mounted = dict(values)
     for name, value in values.items():
-        if not isinstance(value, str) or not value.startswith(GCS_MOUNT):
-            continue
-        path = value[len(GCS_MOUNT) :].strip("/")
-        if path and ".." not in path.split("/"):
-            mounted[name] = str(local_path(storage_dir, GS + path))
+        path = mount_path(storage_dir, value) if isinstance(value, str) else None
+        if path is not None:
+            mounted[name] = str(path)
     return mounted
 
 

@@ -2,8 +2,9 @@
 
 Outputs of task T live at `<pipeline root>/<project number>/<job id>/<T>_<execution id>/<output>`
 (locally, that gs:// URI's folder under the storage dir); with a GCS endpoint they are uploaded
-there once the task succeeds, and what a task wrote under a /gcs/ path it was given (the
-Cloud Storage mount) once it ends. A task appears in jobDetail.taskDetails once it is scheduled.
+there once the task succeeds, and, once it ends, every file written in the storage dir while it
+ran (on Vertex, what a container writes under /gcs/, the Cloud Storage mount, is in Cloud
+Storage). A task appears in jobDetail.taskDetails once it is scheduled.
 """
 
 import itertools
@@ -15,11 +16,14 @@ from typing import Any
 
 from hydra_vertex_pipelines.runner import TaskResult, TaskState
 
-from .gcs import GcsUploader, gcs_uri, local_path
+from .gcs import GcsUploader, gcs_uri
+from .storage_paths import LOGS_DIR, JobPaths
 from .store import ArtifactRecord, JobRecord, JobStore
 from .transitions import TaskUpdate, apply_task_update
 
 log = logging.getLogger(__name__)
+
+# the components' logs, beside the buckets in the storage dir
 
 # LocalRunner task state (and whether it was cached) -> PipelineTaskDetail and Execution states
 _TASK_STATES = {
@@ -72,16 +76,14 @@ class JobRun:
         storage_dir: Path,
         uploader: GcsUploader | None,
     ) -> None:
-        root = record.request["runtimeConfig"]["gcsOutputDirectory"].rstrip("/")
-        project_number = record.parent.split("/")[1]
+        root = record.request["runtimeConfig"]["gcsOutputDirectory"]
         self.name = record.name
         self.spec = record.spec
-        self.run_uri = f"{root}/{project_number}/{record.job_id}"
+        self.paths = JobPaths.of(storage_dir, record.name, root)
         self.store = store
         self.ids = ids
         self.storage_dir = storage_dir
         self.uploader = uploader
-        self.log_dir = storage_dir / "_logs" / record.name
         self._execution_ids: dict[str, int] = {}
         self._task_ids: dict[str, int] = {}
 
@@ -89,10 +91,10 @@ class JobRun:
         """A new execution's folder."""
         execution_id = self.ids.next()
         self._execution_ids[key] = execution_id
-        return local_path(self.storage_dir, f"{self.run_uri}/{key}_{execution_id}")
+        return self.paths.task_folder(key, execution_id)
 
     def log_file(self, key: str) -> Path:
-        return self.log_dir / f"{key}.log"
+        return self.paths.log_file(key)
 
     def task_changed(self, result: TaskResult) -> None:
         """Into the record; tasks that never started are not shown."""
@@ -148,10 +150,10 @@ class JobRun:
         self._upload_paths(result.output_artifacts.values(), None)
 
     def _upload_mounted(self, result: TaskResult) -> None:
-        """What the task wrote under the storage folder paths among its input parameters."""
-        paths = [Path(value) for value in result.input_parameters.values()]
-        mounted = [p for p in paths if p.is_relative_to(self.storage_dir)]
-        self._upload_paths(mounted, result.start_time)
+        """What was written in the storage folder (each bucket's) since the task started: the
+        paths the task wrote to are whatever its args made of the /gcs/ paths it was given."""
+        buckets = [p for p in self.storage_dir.iterdir() if p.is_dir() and p.name != LOGS_DIR]
+        self._upload_paths(buckets, result.start_time)
 
     def _upload_paths(self, paths: Iterable[Path], modified_since: float | None) -> None:
         """Each existing path under its gs:// URI; a failed upload is logged, not raised."""

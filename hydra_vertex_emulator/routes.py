@@ -11,6 +11,7 @@ from typing import Any
 
 from hydra_vertex_pipelines.vertex_facts import camel_case
 
+from .errors import invalid_argument
 from .names import job_name, parent_name
 from .resources import enums_as_ints, job_json
 from .service import PipelineService
@@ -18,6 +19,9 @@ from .store import JobRecord
 
 _PREFIX = r"^/v1(?:beta1)?/projects/(?P<project>[^/:]+)/locations/(?P<location>[^/:]+)"
 _JOB = r"/pipelineJobs/(?P<job>[^/:]+)"
+# project ids and numbers; regions
+_PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LOCATION = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,12 @@ class Request:
 
     @property
     def parent(self) -> str:
-        return parent_name(self.params["project"], self.params["location"])
+        project, location = self.params["project"], self.params["location"]
+        if not _PROJECT.match(project):
+            raise invalid_argument(f"{project!r} is not a project id or number.")
+        if not _LOCATION.match(location):
+            raise invalid_argument(f"{location!r} is not a location, e.g. us-central1.")
+        return parent_name(project, location)
 
     @property
     def job(self) -> str:

@@ -14,6 +14,7 @@ from .filters import FilterError, matches, parse_filter
 from .listing import ListingError, apply_read_mask, page_size_of, paginate
 from .names import generated_job_id, job_name
 from .resources import delete_operation_json, job_json
+from .storage_paths import OutsideStorage, check_job_paths
 from .store import JobRecord, JobStore
 from .validate import (
     check_job_id,
@@ -46,13 +47,21 @@ class PipelineService:
         check_spec(spec)
         assert isinstance(spec, dict)
         runtime_config = request["runtimeConfig"]
-        pipeline_root(runtime_config)
+        root = pipeline_root(runtime_config)
         policy = failure_policy(runtime_config)
         values = parameter_values(spec, runtime_config)
+        name = job_name(parent, job_id)
+        try:
+            check_job_paths(self.executor.storage_dir, name, root, spec, values)
+        except OutsideStorage as e:
+            raise invalid_argument(
+                "The pipeline root, task keys, output names and /gcs/ parameter values must "
+                f"stay inside the emulator's storage: {e}."
+            ) from e
         request["labels"] = {**request.get("labels", {}), BILLING_LABEL: str(secrets.randbits(62))}
         now = time.time()
         record = JobRecord(
-            name=job_name(parent, job_id),
+            name=name,
             parent=parent,
             job_id=job_id,
             request=request,

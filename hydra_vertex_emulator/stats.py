@@ -1,4 +1,5 @@
-"""Request counters for tests: requests per kind, injected faults, successful creates per job id."""
+"""Request counters for tests: requests per kind, injected faults, successful creates per job id,
+and requests refused before they were read (not from this machine's API clients, see guard.py)."""
 
 import threading
 from collections import Counter
@@ -16,6 +17,11 @@ class RequestStats:
         self._requests: Counter[str] = Counter()
         self._injected: Counter[str] = Counter()
         self._created: Counter[str] = Counter()
+        self._refused = 0
+
+    def count_refused(self) -> None:
+        with self._lock:
+            self._refused += 1
 
     def count_request(self, kind: str) -> None:
         with self._lock:
@@ -36,6 +42,7 @@ class RequestStats:
                 "requests": {kind: self._requests[kind] for kind in REQUEST_KINDS},
                 "injected": dict(self._injected),
                 "created": dict(self._created),
+                "refused": self._refused,
             }
 
     def reset(self) -> None:
@@ -43,3 +50,4 @@ class RequestStats:
             self._requests.clear()
             self._injected.clear()
             self._created.clear()
+            self._refused = 0

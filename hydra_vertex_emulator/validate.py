@@ -6,11 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from hydra_vertex_pipelines.runner import SpecError, check_parameter_values, task_order
-from hydra_vertex_pipelines.vertex_facts import FAIL_FAST, camel_case
+from hydra_vertex_pipelines.vertex_facts import (
+    FAIL_FAST,
+    MAX_DISPLAY_NAME_LENGTH,
+    camel_case,
+    snake_case,
+)
 
 from .errors import invalid_argument
 from .names import JOB_ID
 from .resources import FAILURE_POLICIES
+from .spec_shape import check_container, check_definitions, check_references, check_task, mapping
 
 # PipelineJob fields a client sets (the rest are output only and ignored, as Vertex does)
 INPUT_FIELDS = (
@@ -57,6 +63,24 @@ _PARAMETER_TYPES: dict[str, tuple[type, ...]] = {
     "LIST": (list,),
     "STRUCT": (dict,),
 }
+# input fields' JSON types (other than labels, pipelineSpec and runtimeConfig, checked apart)
+_JOB_FIELD_TYPES: dict[str, type] = {
+    "displayName": str,
+    "serviceAccount": str,
+    "network": str,
+    "templateUri": str,
+    "encryptionSpec": dict,
+    "pscInterfaceConfig": dict,
+    "reservedIpRanges": list,
+    "preflightValidations": bool,
+}
+_RUNTIME_CONFIG_FIELD_TYPES: dict[str, type] = {
+    "parameters": dict,
+    "parameterValues": dict,
+    "inputArtifacts": dict,
+    "defaultRuntime": dict,
+}
+_TYPE_NAMES = {str: "a string", dict: "an object", list: "a list", bool: "true or false"}
 # schema 2.0.0 runtimeConfig.parameters: Value messages
 _LEGACY_VALUE_KINDS = ("stringValue", "intValue", "doubleValue")
 
@@ -75,13 +99,30 @@ def _fields(message: Any, what: str, known: tuple[str, ...]) -> dict[str, Any]:
     return fields
 
 
+def _check_types(message: Mapping[str, Any], types: Mapping[str, type], what: str) -> None:
+    for field, kind in types.items():
+        value = message.get(field)
+        if value is not None and not isinstance(value, kind):
+            raise invalid_argument(
+                f"Invalid value at '{what}.{snake_case(field)}': expected {_TYPE_NAMES[kind]}, "
+                f"got {type(value).__name__}."
+            )
+
+
 def job_request(body: Any) -> dict[str, Any]:
     """The client's input fields of the PipelineJob, camelCase, output-only fields dropped."""
     fields = _fields(body, "pipeline_job", INPUT_FIELDS + OUTPUT_FIELDS)
     request = {k: v for k, v in fields.items() if k in INPUT_FIELDS}
-    request["runtimeConfig"] = _fields(
-        request.get("runtimeConfig", {}), "pipeline_job.runtime_config", RUNTIME_CONFIG_FIELDS
-    )
+    _check_types(request, _JOB_FIELD_TYPES, "pipeline_job")
+    reserved_ranges = request.get("reservedIpRanges", [])
+    if not all(isinstance(r, str) for r in reserved_ranges):
+        raise invalid_argument("Invalid value at 'pipeline_job.reserved_ip_ranges': strings.")
+    if len(request.get("displayName", "")) > MAX_DISPLAY_NAME_LENGTH:
+        raise invalid_argument(f"displayName is longer than {MAX_DISPLAY_NAME_LENGTH} characters.")
+    runtime_config = request.get("runtimeConfig", {})
+    what = "pipeline_job.runtime_config"
+    request["runtimeConfig"] = _fields(runtime_config, what, RUNTIME_CONFIG_FIELDS)
+    _check_types(request["runtimeConfig"], _RUNTIME_CONFIG_FIELD_TYPES, what)
     return request
 
 
@@ -119,25 +160,30 @@ def _object(holder: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any
 
 
 def check_spec(spec: Any) -> None:
-    """A PipelineSpec whose DAG the emulator can run: container tasks of the root DAG."""
+    """A PipelineSpec whose DAG the emulator can run: container tasks of the root DAG, every
+    field it reads of the right type."""
     if not isinstance(spec, Mapping) or not spec:
         raise invalid_argument("pipelineSpec is required and must be a PipelineSpec object.")
     info = _object(spec, "pipelineInfo", "pipelineSpec")
     if not isinstance(info.get("name"), str) or not info["name"]:
         raise invalid_argument("The pipeline spec is invalid: pipelineInfo.name is missing.")
-    tasks = _object(_object(_object(spec, "root", "pipelineSpec"), "dag", "root"), "tasks", "dag")
+    root = _object(spec, "root", "pipelineSpec")
+    tasks = _object(_object(root, "dag", "root"), "tasks", "dag")
+    check_definitions(root, "pipelineSpec.root")
     components = _object(spec, "components", "pipelineSpec")
     executors = _object(
         _object(spec, "deploymentSpec", "pipelineSpec"), "executors", "deploymentSpec"
     )
     for name, task in tasks.items():
-        ref = task.get("componentRef", {}).get("name") if isinstance(task, Mapping) else None
-        component = components.get(ref) if isinstance(ref, str) else None
+        check_task(name, task)
+        ref = task["componentRef"]["name"]
+        component = components.get(ref)
         if not isinstance(component, Mapping):
             raise invalid_argument(
                 f"The pipeline spec is invalid: task {name!r} names component {ref!r}, "
                 "which pipelineSpec.components lacks."
             )
+        check_definitions(component, f"pipelineSpec.components[{ref!r}]")
         label = component.get("executorLabel")
         if not isinstance(label, str):
             raise invalid_argument(
@@ -146,15 +192,17 @@ def check_spec(spec: Any) -> None:
             )
         executor = executors.get(label)
         container = executor.get("container") if isinstance(executor, Mapping) else None
-        if not isinstance(container, Mapping) or not container.get("image"):
+        if not isinstance(container, Mapping) or container.get("image") in (None, ""):
             raise invalid_argument(
                 f"Task {name!r}: executor {label!r} is not a container with an image "
                 "(importers and other executors are not supported by the emulator)."
             )
+        check_container(label, container)
     try:
         task_order(spec)
     except SpecError as e:
         raise invalid_argument(f"The pipeline spec is invalid: {e}.") from e
+    check_references(spec)
 
 
 def _legacy_value(name: str, value: Any) -> Any:
@@ -169,8 +217,8 @@ def _legacy_value(name: str, value: Any) -> Any:
 
 def parameter_values(spec: Mapping[str, Any], runtime_config: Mapping[str, Any]) -> dict[str, str]:
     """The runtime parameters, type-checked against the spec, as component arg text."""
-    given: dict[str, Any] = dict(runtime_config.get("parameterValues", {}))
-    for name, value in runtime_config.get("parameters", {}).items():
+    given: dict[str, Any] = dict(mapping(runtime_config, "parameterValues", "runtimeConfig"))
+    for name, value in mapping(runtime_config, "parameters", "runtimeConfig").items():
         given[name] = _legacy_value(name, value)
     try:
         check_parameter_values(spec, given)

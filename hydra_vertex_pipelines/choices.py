@@ -30,3 +30,15 @@ class LocalMain(Enum):
     subprocess = "subprocess"
     # call the task function in the launcher's process (breakpoints work)
     inline = "inline"
+
+
+class SchedulingStrategy(Enum):
+    """How a custom-job component's VM is provisioned (Vertex's CustomJobSpec
+    scheduling.strategy: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/CustomJobSpec#Strategy)."""
+
+    # on-demand VMs
+    STANDARD = "STANDARD"
+    # Spot VMs: 60-91% cheaper, preemptible at any time
+    SPOT = "SPOT"
+    # Dynamic Workload Scheduler: the job queues until its GPUs are available
+    FLEX_START = "FLEX_START"

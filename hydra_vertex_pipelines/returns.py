@@ -5,7 +5,7 @@ from typing import Any
 from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import OmegaConf
 
-from .errors import PipelineJobFailed
+from .errors import PipelineJobFailed, explain_failure
 from .planning.job_plan import JobPlan
 
 
@@ -43,7 +43,7 @@ def completed(plan: JobPlan, value: Any) -> JobReturn:
 
 
 def failed(plan: JobPlan, message: str) -> JobReturn:
-    return job_return(plan, JobStatus.FAILED, PipelineJobFailed(message))
+    return job_return(plan, JobStatus.FAILED, PipelineJobFailed(explain_failure(message)))
 
 
 def unfinished(plan: JobPlan) -> JobReturn:

@@ -10,10 +10,12 @@ from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.types import Quote, QuotedString
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
+from processes import alive
 
 APP_DIR = Path(__file__).parent / "apps" / "local_app"
 
@@ -27,9 +29,11 @@ def compose(
     hydra = Hydra.create_main_hydra2(
         task_name=app.stem, config_search_path=create_config_search_path(str(app.parent / "conf"))
     )
+    # quoted: a sweep dir may hold any character
+    quoted_dir = QuotedString(text=str(sweep_dir), quote=Quote.double).with_quotes()
     cfg = hydra.compose_config(
         "config",
-        [*overrides, f"hydra.sweep.dir={sweep_dir}"],
+        [*overrides, f"hydra.sweep.dir={quoted_dir}"],
         run_mode=RunMode.MULTIRUN,
         with_log_configuration=False,
     )
@@ -43,25 +47,18 @@ def launch(
     sweep_dir: Path,
     task_function: Callable[[Any], Any] = lambda cfg: None,
     app: Path = APP_DIR / "main.py",
+    initial_job_idx: int = 0,
 ) -> Sequence[JobReturn]:
-    """Launch `job_overrides` on the app composed with `overrides`, as a sweeper would."""
+    """Launch `job_overrides` on the app composed with `overrides`, as a sweeper would (its
+    batch starting at job number `initial_job_idx`)."""
     try:
         cfg, context = compose(overrides, sweep_dir, app)
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=context, task_function=task_function, config=cfg
         )
-        return launcher.launch(job_overrides, initial_job_idx=0)
+        return launcher.launch(job_overrides, initial_job_idx=initial_job_idx)
     finally:
         GlobalHydra.instance().clear()
-
-
-def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def processes_mentioning(text: str) -> list[int]:

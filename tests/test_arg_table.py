@@ -27,6 +27,6 @@ def test_compile_writes_arg_table(tmp_path: Path) -> None:
     assert rows[0] == "| task | command | args |"
     prep_args = "| prep | `python prep.py` | `data.n={{$.inputs.parameters['data__n']}}`"
     assert rows[2].startswith(prep_args)
-    assert "`data.out_dir={{$.outputs.artifacts['dataset'].path}}`" in rows[2]
+    assert """`data.out_dir="{{$.outputs.artifacts['dataset'].path}}"`""" in rows[2]
     assert rows[3].startswith("| main | `python main.py` | `x={{$.inputs.parameters['x']}}`")
-    assert "`data.dir={{$.inputs.artifacts['dataset'].path}}`" in rows[3]
+    assert """`data.dir="{{$.inputs.artifacts['dataset'].path}}"`""" in rows[3]

@@ -1,8 +1,9 @@
-"""ReturnValueCallback inside a real Hydra app, enabled by the args the compiled template gives it.
+"""The launcher's callbacks inside a real Hydra app, enabled by the args the compiled template
+gives it.
 
-The main component's args come from a compiled spec; its placeholders (the run dir artifact and the
-return_value output file) are resolved by the LocalRunner as for a local run, and the app runs as a
-subprocess in run mode, as in its container.
+The main component's args come from a compiled spec; its placeholders (the run dir, the launching
+job's runtime, the return_value output file) are resolved by the LocalRunner as for a local run,
+and the app runs as a subprocess in run mode, as in its container.
 """
 
 import importlib.util
@@ -22,8 +23,10 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 from hydra_vertex_pipelines.compiling.template import (
     CALLBACK_NAME,
     HYDRA_RUN_DIR_PARAMETER,
+    HYDRA_RUNTIME_PARAMETER,
     compile_template,
 )
+from hydra_vertex_pipelines.planning.overrides import arg_json
 from hydra_vertex_pipelines.runner import TaskResult, placeholders
 
 APP = APPS_DIR / "return_value" / "app.py"
@@ -48,13 +51,23 @@ def template_args() -> list[str]:
 def resolve(args: list[str], job_dir: Path) -> tuple[list[str], Path]:
     """Resolve the output placeholders as a local run would."""
     result = TaskResult(task="app")
-    result.input_parameters = {HYDRA_RUN_DIR_PARAMETER: str(job_dir / "hydra_output")}
+    result.input_parameters = {
+        HYDRA_RUN_DIR_PARAMETER: str(job_dir / "hydra_output"),
+        HYDRA_RUNTIME_PARAMETER: arg_json(RUNTIME),
+    }
     output_file = job_dir / "app" / "return_value"
     result.output_parameter_files = {"return_value": output_file}
     return [placeholders.resolve(a, result) for a in args], output_file
 
 
+# the launching job's runtime fields that the launcher's other callback sets back
+RUNTIME = {"job.num": 7, "job.id": "7", "job.name": "launcher's job", "sweep.subdir": "s=7"}
+
 KINDS = {
+    "runtime": (
+        '{"num": 7, "id": "7", "name": "launcher\'s job", "subdir": "s=7"}',
+        {"num": 7, "id": "7", "name": "launcher's job", "subdir": "s=7"},
+    ),
     "float": ("2.0", 2.0),
     "int": ("3", 3),
     "str": ('"done"', "done"),

@@ -22,6 +22,7 @@ from local_launch import launch
 from omegaconf import OmegaConf
 from override_keys import keys_of
 
+from hydra_plugins.hydra_vertex_pipeline_launcher.callbacks import from_arg_json
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
     Mode,
@@ -62,14 +63,20 @@ PARAMETERS0 = {
     "db__at__backup": "postgres",
     "db__at__extra": "sqlite",
 }
-# the spec's pipeline parameters: the overrides' and the main component's run dir
-INPUTS0 = sorted([*PARAMETERS0, "hydra_run_dir"])
+# the spec's pipeline parameters: the overrides', the main component's run dir and runtime
+INPUTS0 = sorted([*PARAMETERS0, "hydra_run_dir", "hydra_runtime"])
+CALLBACKS = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks"
 CALLBACK = "++hydra.callbacks.vertex_pipeline_return_value"
-CALLBACK_TARGET = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks.ReturnValueCallback"
+RUNTIME_CALLBACK = "++hydra.callbacks.vertex_pipeline_launching_job"
 
 
 def param(name: str) -> str:
     return f"{{{{$.inputs.parameters['{name}']}}}}"
+
+
+def quoted(path: str) -> str:
+    """Paths are quoted in args: any character a path has is text to Hydra."""
+    return f'"{path}"'
 
 
 TRAIN_ARGS = [
@@ -80,17 +87,20 @@ TRAIN_ARGS = [
     f"db={param('db')}",
     f"db@backup={param('db__at__backup')}",
     f"+db@extra={param('db__at__extra')}",
-    "data.dir={{$.inputs.artifacts['dataset'].path}}",
-    f"hydra.run.dir={param('hydra_run_dir')}",
-    "hydra.job.name=train",  # the launching job's name
-    f"{CALLBACK}._target_={CALLBACK_TARGET}",
-    f"{CALLBACK}.output_file={{{{$.outputs.parameters['return_value'].output_file}}}}",
+    "data.dir=" + quoted("{{$.inputs.artifacts['dataset'].path}}"),
+    f"hydra.run.dir={quoted(param('hydra_run_dir'))}",
+    "++hydra.mode=RUN",  # a single run, whatever the app's config says
+    # the launching job's runtime fields (job num, id, name, ...), set back by a callback
+    f"{RUNTIME_CALLBACK}._target_={CALLBACKS}.LaunchingJobCallback",
+    f"{RUNTIME_CALLBACK}.runtime='{param('hydra_runtime')}'",
+    f"{CALLBACK}._target_={CALLBACKS}.ReturnValueCallback",
+    f"{CALLBACK}.output_file=" + quoted("{{$.outputs.parameters['return_value'].output_file}}"),
 ]
 DATA_ARGS = [
     f"++data.n={param('data__n')}",
     "data.shuffle=false",
-    "data.out_dir={{$.outputs.artifacts['dataset'].path}}",
-    "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
+    "data.out_dir=" + quoted("{{$.outputs.artifacts['dataset'].path}}"),
+    "hydra.run.dir=" + quoted("{{$.outputs.artifacts['hydra_output'].path}}"),
 ]
 
 
@@ -178,11 +188,15 @@ def test_cli_writes_one_spec_and_the_job_files(cli: CliRun) -> None:
         overrides = OmegaConf.to_container(OmegaConf.load(job_dir / ".hydra" / "overrides.yaml"))
         assert overrides == [f"optim.lr={lr}", *JOB0[1:]]
         parameters = json.loads((job_dir / "parameters.json").read_text())
+        runtime = from_arg_json(parameters["parameter_values"].pop("hydra_runtime"))
         assert parameters == {
             "pipeline_spec": str(cli.sweep_dir / "pipeline.yaml"),
             "parameter_values": PARAMETERS0
             | {"optim__lr": str(lr), "hydra_run_dir": run_dir(job_dir)},
         }
+        assert runtime["job.num"] == num and runtime["job.id"] == str(num)
+        assert runtime["job.name"] == "train" and runtime["overrides.task"] == overrides
+        assert runtime["sweep.dir"] == str(cli.sweep_dir) and runtime["sweep.subdir"] == str(num)
 
 
 def test_spec_is_identical_across_processes_and_in_process(
@@ -228,7 +242,7 @@ def test_args_are_hydra_overrides_with_placeholders(cli: CliRun) -> None:
     assert data["command"] == ["python", "data_step.py"]
     assert data["args"] == DATA_ARGS
     assert "optim.lr={{$.inputs.parameters['optim__lr']}}" in train["args"]
-    assert "data.dir={{$.inputs.artifacts['dataset'].path}}" in train["args"]
+    assert "data.dir=" + quoted("{{$.inputs.artifacts['dataset'].path}}") in train["args"]
 
 
 def test_inputs_outputs_and_return_value(cli: CliRun) -> None:
@@ -310,6 +324,8 @@ def test_compile_returns_unknown_status_one_compile_per_key_set(
             assert ret.overrides == [f"optim.lr={[0.1, 0.2, 0.3][num]}", "data.n=5"]
             assert ret.task_name == "train"
             parameters = json.loads((sweep_dir / str(num) / "parameters.json").read_text())
+            runtime = from_arg_json(parameters["parameter_values"].pop("hydra_runtime"))
+            assert runtime["job.num"] == num
             assert parameters["parameter_values"] == {
                 "optim__lr": str([0.1, 0.2, 0.3][num]),
                 "data__n": "5",
@@ -323,10 +339,13 @@ def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[tuple[OverrideKey, .
     calls: list[tuple[OverrideKey, ...]] = []
 
     def counting(
-        conf: VertexPipelineLauncherConf, keys: Sequence[OverrideKey], main_args: Sequence[str]
+        conf: VertexPipelineLauncherConf,
+        keys: Sequence[OverrideKey],
+        launching_overrides: Sequence[str],
+        quote: str,
     ) -> PipelineTemplate:
         calls.append(tuple(keys))
-        return compile_template(conf, keys, main_args)
+        return compile_template(conf, keys, launching_overrides, quote)
 
     monkeypatch.setattr(compiled_job, "compile_template", counting)
     return calls
@@ -384,6 +403,7 @@ def test_one_template_per_set_of_override_keys(
     assert [v.pop("hydra_run_dir") for v in values] == [
         run_dir(tmp_path / str(n)) for n in range(5)
     ]
+    assert [from_arg_json(v.pop("hydra_runtime"))["job.num"] for v in values] == list(range(5))
     assert values == [
         {"optim__lr": "0.1"},
         {"optim__lr": "0.2", "extra": "1"},
@@ -393,11 +413,7 @@ def test_one_template_per_set_of_override_keys(
     ]
     # the data component takes no parameter of these keys
     for n in range(5):
-        assert container(spec_of(tmp_path / str(n))[1], "data")["args"] == [
-            "data.shuffle=false",
-            "data.out_dir={{$.outputs.artifacts['dataset'].path}}",
-            "hydra.run.dir={{$.outputs.artifacts['hydra_output'].path}}",
-        ]
+        assert container(spec_of(tmp_path / str(n))[1], "data")["args"] == DATA_ARGS[1:]
 
 
 def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
@@ -409,12 +425,14 @@ def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
         "+dataset=5",
         "+return_value=6",
         "+hydra_run_dir=7",
+        "+hydra_runtime=8",
     ]
     launch(["hydra/launcher=two_step"], [job], tmp_path, app=APP)
     _, spec = spec_of(tmp_path / "0")
     values = json.loads((tmp_path / "0" / "parameters.json").read_text())["parameter_values"]
     assert values.pop("hydra_run_dir") == run_dir(tmp_path / "0")
-    assert sorted(values.values()) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert from_arg_json(values.pop("hydra_runtime"))["job.num"] == 0
+    assert sorted(values.values()) == ["1", "2", "3", "4", "5", "6", "7", "8"]
     by_value = {v: k for k, v in values.items()}
     args = container(spec, "train")["args"]
     for override in job:
@@ -422,9 +440,9 @@ def test_colliding_parameter_names_stay_distinct(tmp_path: Path) -> None:
         assert f"{key_element}={param(by_value[value])}" in args
     # names that an output or input artifact of the pipeline already uses are not reused
     assert by_value["5"] != "dataset" and by_value["6"] != "return_value"
-    assert by_value["7"] != "hydra_run_dir"
+    assert by_value["7"] != "hydra_run_dir" and by_value["8"] != "hydra_runtime"
     assert sorted(spec["root"]["inputDefinitions"]["parameters"]) == sorted(
-        [*values, "hydra_run_dir"]
+        [*values, "hydra_run_dir", "hydra_runtime"]
     )
 
 

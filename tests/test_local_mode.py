@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from hydra.core.utils import JobStatus
-from local_launch import APP_DIR, alive, launch, processes_mentioning
+from local_launch import APP_DIR, launch, processes_mentioning
 from omegaconf import DictConfig
+from processes import still_alive
+
+from hydra_vertex_pipelines.errors import LauncherConfigError
 
 TWO_STEP = ["hydra/launcher=two_step"]
 
@@ -34,9 +37,13 @@ def test_results_come_back_typed_with_logs(
     assert rets[1].task_name == "main"
     job_dir = tmp_path / "1"
     assert rets[1].working_dir == str(job_dir)
+    # the job dir is the main component's Hydra output dir, as under the basic launcher; the
+    # components' output is in logs/
     assert "Return value written" in (job_dir / "main.log").read_text()
+    assert "Return value written" in (job_dir / "logs" / "main.log").read_text()
+    assert (job_dir / ".hydra" / "hydra.yaml").read_text().count("mode: RUN") == 1
     # the data step ran once (job 0), job 1 reused it
-    assert (tmp_path / "0" / "prep.log").exists()
+    assert (tmp_path / "0" / "logs" / "prep.log").exists()
     assert (tmp_path / "0" / "artifacts" / "prep" / "dataset" / "n.txt").read_text() == "5"
     assert "[1/main] " in capfd.readouterr().out
 
@@ -46,14 +53,15 @@ def test_cached_data_step_runs_once_per_sweep(tmp_path: Path) -> None:
         TWO_STEP, [["x=1", "data.n=4"], ["x=2", "data.n=4"], ["x=3", "data.n=5"]], tmp_path
     )
     assert [r.return_value for r in rets] == [5.0, 8.0, 14.0]
-    assert [(tmp_path / str(i) / "prep.log").exists() for i in range(3)] == [True, False, True]
+    ran = [(tmp_path / str(i) / "logs" / "prep.log").exists() for i in range(3)]
+    assert ran == [True, False, True]
     uncached = launch(
         [*TWO_STEP, "hydra.launcher.enable_caching=false"],
         [["x=1", "data.n=4"], ["x=2", "data.n=4"]],
         tmp_path / "uncached",
     )
     assert [r.return_value for r in uncached] == [5.0, 8.0]
-    assert (tmp_path / "uncached" / "1" / "prep.log").exists()
+    assert (tmp_path / "uncached" / "1" / "logs" / "prep.log").exists()
 
 
 def test_failed_component_fails_only_its_job(tmp_path: Path) -> None:
@@ -79,7 +87,7 @@ def test_retries_rerun_a_failed_component(tmp_path: Path) -> None:
         [*TWO_STEP, "hydra.launcher.components.main.retries=1"], [overrides], tmp_path / "retry"
     )
     assert rets[0].status == JobStatus.COMPLETED and rets[0].return_value == 1.0
-    assert "first attempt fails" in (tmp_path / "retry" / "0" / "main.log").read_text()
+    assert "first attempt fails" in (tmp_path / "retry" / "0" / "logs" / "main.log").read_text()
 
 
 def test_killed_component(tmp_path: Path) -> None:
@@ -100,7 +108,7 @@ def test_timeout_kills_component_and_its_children(tmp_path: Path) -> None:
     assert "timed out after 5 s" in str(rets[0]._return_value)
     assert rets[1].return_value == 4.0
     pids = json.loads(pid_file.read_text())
-    assert [p for p in pids if alive(p)] == []
+    assert still_alive(pids) == []
     assert processes_mentioning(str(tmp_path)) == []
 
 
@@ -109,8 +117,8 @@ def test_failed_data_step_skips_main(tmp_path: Path) -> None:
     assert rets[0].status == JobStatus.FAILED
     assert "task prep failed" in str(rets[0]._return_value)
     assert "ValueError" in str(rets[0]._return_value)
-    assert (tmp_path / "0" / "prep.log").exists()
-    assert not (tmp_path / "0" / "main.log").exists()
+    assert (tmp_path / "0" / "logs" / "prep.log").exists()
+    assert not (tmp_path / "0" / "logs" / "main.log").exists()
 
 
 def test_inline_main_runs_in_this_process_with_artifact_inputs(tmp_path: Path) -> None:
@@ -166,5 +174,23 @@ def test_an_interrupt_stops_every_child_and_exits_nonzero(
     assert f"Interrupted ({sig.name}): the sweep's components were stopped" in output
     assert "Traceback" not in output
     pids = json.loads(pid_file.read_text())
-    assert [p for p in pids if alive(p)] == []
+    assert still_alive(pids) == []
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_an_image_without_the_plugin_fails_with_the_fix(tmp_path: Path) -> None:
+    command = "hydra.launcher.components.main.command=[python,without_plugin.py]"
+    rets = launch(["hydra/launcher=main_only", command], [["x=1"]], tmp_path)
+    message = str(rets[0]._return_value)
+    assert "Error locating target 'hydra_plugins.hydra_vertex_pipeline_launcher" in message
+    assert "the main component's image must contain hydra-vertex-pipeline-launcher" in message
+
+
+def test_a_job_dir_that_no_quote_can_hold_fails_before_anything_runs(tmp_path: Path) -> None:
+    """Artifact paths are put into args unescaped, between quotes; a job dir with both kinds
+    cannot be given to a Hydra app."""
+    subdir = "hydra.sweep.subdir=${hydra.job.override_dirname}"
+    with pytest.raises(LauncherConfigError, match="holds both quote characters"):
+        launch([*TWO_STEP, subdir], [["x=1", "+tag='a\"b'"]], tmp_path)
+    assert not (tmp_path / "pipeline.yaml").exists()
     assert processes_mentioning(str(tmp_path)) == []

@@ -107,7 +107,7 @@ def resolved_args(template: PipelineTemplate, texts: Sequence[str], tmp: Path) -
     if template.digest not in _SPECS:
         _SPECS[template.digest] = template.spec
     spec = _SPECS[template.digest]
-    parameters = template.runtime_parameters(parsed, str(tmp / "run"))
+    parameters = template.runtime_parameters(parsed, str(tmp / "run"), {})
     task = spec["root"]["dag"]["tasks"][template.main_task]
     result = TaskResult(task=template.main_task)
     placeholders.resolve_inputs(spec, parameters, task, {}, result)

@@ -4,12 +4,15 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import fields
+from pathlib import Path
 
 import yaml
 from app_runner import APPS_DIR, RunApp, app_env
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import ResourcesConf
 from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher import (
     VertexPipelineLauncher,
 )
@@ -45,6 +48,17 @@ def test_cfg_hydra_shows_the_launcher_config(run_app: RunApp) -> None:
     assert launcher["mode"] == "vertex"
     assert launcher["project"] == "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
     assert launcher["pipeline_name"] == "${hydra.job.name}"
+    assert launcher["image"] == "${oc.env:VERTEX_PIPELINE_IMAGE,null}"
+    # the default pipeline's component: every task setting, typed, overridable without `+`
+    assert launcher["app"] == {
+        "command": [],
+        "args": [],
+        "resources": dict.fromkeys(f.name for f in fields(ResourcesConf)),
+        "retries": 0,
+        "caching": None,
+        "env": {},
+        "display_name": None,
+    }
     assert launcher["components"] == {}
     assert launcher["local"] == {"main": "subprocess", "max_parallel_jobs": 1, "timeout_s": None}
 
@@ -60,6 +74,9 @@ def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
         "hydra/launcher=two_step",
         "hydra.launcher.components.train.resources.accelerator_count=2",
         "hydra.launcher.components.data.resources.memory=8G",
+        # a setting the yaml did not write, without `+`; a component made on the command line
+        "hydra.launcher.components.data.retries=3",
+        "+hydra.launcher.components.eval={command:[python,eval.py],after:[train]}",
         "+hydra.launcher.labels.team=ml",
     )
     assert proc.returncode == 0, proc.stderr
@@ -69,7 +86,8 @@ def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
     assert launcher["mode"] == "compile"  # from the user's yaml, over the plugin's default
     assert launcher["location"] == "us-central1"  # from the plugin's config
     train = launcher["components"]["train"]
-    assert train["resources"] == {
+    # limits, not a machine type: every custom-job key stays null
+    assert {k: v for k, v in train["resources"].items() if v is not None} == {
         "cpu": "8",
         "memory": "32Gi",
         "accelerator_type": "NVIDIA_L4",
@@ -77,19 +95,25 @@ def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
     }
     assert train["main"] is True and train["retries"] == 2
     assert launcher["components"]["data"]["resources"]["memory"] == "8G"
+    assert launcher["components"]["data"]["retries"] == 3
+    assert launcher["components"]["eval"] == {"command": ["python", "eval.py"], "after": ["train"]}
     assert launcher["labels"] == {"team": "ml"}
 
 
-def test_bad_type_on_the_command_line_is_refused(run_app: RunApp) -> None:
+def test_bad_type_on_the_command_line_is_refused(run_app: RunApp, tmp_path: Path) -> None:
+    """Components are checked against ComponentConf when the sweep launches, not composed typed."""
     proc = run_app(
         APP,
-        "--cfg",
-        "hydra",
+        "-m",
         "hydra/launcher=two_step",
         "hydra.launcher.components.train.resources.accelerator_count=two",
+        f"hydra.sweep.dir={tmp_path}",
     )
     assert proc.returncode == 1
-    assert "hydra.launcher.components.train.resources.accelerator_count" in proc.stderr
+    key = "hydra.launcher.components.train.resources.accelerator_count"
+    assert f"{key}=two is not a whole number or null: set e.g. {key}=1." in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["multirun.yaml"]
 
 
 SCAN = textwrap.dedent(

@@ -18,6 +18,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch>=2.2" "t
 # The launcher plugin (its Hydra callback and config schema), then the example apps.
 COPY setup.py pyproject.toml README.md ./
 COPY hydra_plugins ./hydra_plugins
+COPY hydra_vertex_pipelines ./hydra_vertex_pipelines
 RUN pip install .
 COPY example_app ./example_app
 

@@ -17,6 +17,7 @@ WORKDIR /app
 # example's extra dependencies; torch and torchvision of the base image already satisfy them.
 COPY setup.py pyproject.toml README.md ./
 COPY hydra_plugins ./hydra_plugins
+COPY hydra_vertex_pipelines ./hydra_vertex_pipelines
 RUN pip install ".[example]"
 COPY example_app ./example_app
 

@@ -1,16 +1,31 @@
+import sys
+
+if sys.version_info < (3, 10):  # noqa: UP036 (older images import it too)
+    # Hydra imports this module at the start of every app, also in a component image built for
+    # an older stack, which needs only callbacks.py; Hydra reports an ImportError and goes on
+    raise ImportError(
+        "hydra-vertex-pipeline-launcher launches from Python 3.10 or newer; in this older "
+        "Python only its Hydra callbacks (all a pipeline component needs) are available"
+    )
+
 from dataclasses import dataclass, field
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
 
-from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode
+from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode, SchedulingStrategy
 
 __all__ = [
+    "AppConf",
     "ComponentConf",
+    "ComposedLauncherConf",
     "FailurePolicy",
     "LocalConf",
     "LocalMain",
     "Mode",
     "ResourcesConf",
+    "SchedulingStrategy",
     "VertexPipelineLauncherConf",
 ]
 
@@ -23,28 +38,39 @@ class ResourcesConf:
     memory: str | None = None
     # accelerator, e.g. NVIDIA_TESLA_T4, NVIDIA_L4, NVIDIA_TESLA_A100, NVIDIA_H100_80GB
     accelerator_type: str | None = None
-    # number of accelerators; defaults to 1 when accelerator_type is set
+    # number of accelerators; defaults to 1 when accelerator_type is set (or to the GPUs that
+    # machine_type comes with, e.g. 2 for a2-highgpu-2g)
     accelerator_count: int | None = None
+    # exact Vertex machine, e.g. n1-standard-4: the component runs as a Vertex custom job
+    # (instead of cpu/memory limits); the keys below apply to custom jobs only
+    machine_type: str | None = None
+    # boot disk: pd-ssd, pd-standard or hyperdisk-balanced; null: pd-ssd
+    boot_disk_type: str | None = None
+    # boot disk size in GB (100 to 64000); null: 100
+    boot_disk_size_gb: int | None = None
+    # STANDARD (on demand), SPOT (preemptible, cheaper) or FLEX_START (queued); null: STANDARD
+    strategy: SchedulingStrategy | None = None
+    # FLEX_START only: seconds to wait for the GPUs, 0 waits indefinitely; null: Vertex's 1 day
+    max_wait_s: int | None = None
+    # restart the whole custom job when its VM restarts (maintenance, Spot preemption)
+    restart_job_on_worker_restart: bool | None = None
+    # the custom job fails after running this many seconds; null: Vertex's 7 days
+    timeout_s: int | None = None
+    # service account of the custom job; null: hydra.launcher.service_account
+    service_account: str | None = None
+    # VPC network of the custom job; null: hydra.launcher.network
+    network: str | None = None
+    # reserved IP ranges under the network; null: hydra.launcher.reserved_ip_ranges
+    reserved_ip_ranges: list[str] | None = None
 
 
 @dataclass
-class ComponentConf:
-    # container image URI (required in vertex mode; ignored in local mode)
-    image: str | None = None
-    # argv prefix, e.g. [python, -m, example_app.train]; empty: the image's entrypoint
+class AppConf:
+    # argv prefix, e.g. [python, -m, example_app.train]; empty: the image's entrypoint (for
+    # hydra.launcher.app: the command the launching app was started with)
     command: list[str] = field(default_factory=list)
-    # the launched app: gets every job override and reports the return value
-    main: bool = False
-    # key prefixes of the job overrides passed to this component, e.g. [data]
-    overrides: list[str] = field(default_factory=list)
     # fixed extra Hydra overrides
     args: list[str] = field(default_factory=list)
-    # {hydra.key: other_component.output_name}: arg hydra.key=<input artifact path>
-    inputs: dict[str, str] = field(default_factory=dict)
-    # {output_name: hydra.key}: arg hydra.key=<output artifact path>
-    outputs: dict[str, str] = field(default_factory=dict)
-    # components that must finish before this one (beyond artifact edges)
-    after: list[str] = field(default_factory=list)
     # machine spec of the task
     resources: ResourcesConf = field(default_factory=ResourcesConf)
     # retries of a failed task
@@ -55,6 +81,22 @@ class ComponentConf:
     env: dict[str, str] = field(default_factory=dict)
     # task name shown in the Vertex AI console; null: the component name
     display_name: str | None = None
+
+
+@dataclass
+class ComponentConf(AppConf):
+    # container image URI; null: hydra.launcher.image (an image is required in vertex mode)
+    image: str | None = None
+    # the launched app: gets every job override and reports the return value
+    main: bool = False
+    # key prefixes of the job overrides passed to this component, e.g. [data]
+    overrides: list[str] = field(default_factory=list)
+    # {hydra.key: other_component.output_name}: arg hydra.key=<input artifact path>
+    inputs: dict[str, str] = field(default_factory=dict)
+    # {output_name: hydra.key}: arg hydra.key=<output artifact path>
+    outputs: dict[str, str] = field(default_factory=dict)
+    # components that must finish before this one (beyond artifact edges)
+    after: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +117,8 @@ class VertexPipelineLauncherConf:
     )
     # vertex: submit to Vertex AI; local: run here; compile: write the pipeline spec and stop
     mode: Mode = Mode.vertex
+    # container image of the default pipeline's app and of every component that names none
+    image: str | None = "${oc.env:VERTEX_PIPELINE_IMAGE,null}"
     # GCP project
     project: str | None = "${oc.env:GOOGLE_CLOUD_PROJECT,null}"
     # GCP region
@@ -87,6 +131,8 @@ class VertexPipelineLauncherConf:
     service_account: str | None = None
     # VPC network to peer, projects/NUMBER/global/networks/NAME
     network: str | None = None
+    # names of reserved IP ranges under that network for the jobs' VMs
+    reserved_ip_ranges: list[str] = field(default_factory=list)
     # Cloud KMS key for the pipeline's resources
     encryption_spec_key_name: str | None = None
     # Vertex AI Experiments name: the sweep's runs are compared there
@@ -121,15 +167,32 @@ class VertexPipelineLauncherConf:
     shared_steps_once: bool = True
     # main component gets the callback that reports the task function's return value
     return_value: bool = True
-    # the pipeline's components by name
+    # the default pipeline's one component, the launching app, used while components is empty
+    app: AppConf = field(default_factory=AppConf)
+    # the pipeline's components by name; empty: the default pipeline (the app alone)
     components: dict[str, ComponentConf] = field(default_factory=dict)
     # local mode settings
     local: LocalConf = field(default_factory=LocalConf)
 
 
+@dataclass
+class ComposedLauncherConf(VertexPipelineLauncherConf):
+    """VertexPipelineLauncherConf as Hydra composes it. OmegaConf cannot assign a dict to an entry
+    of a Dict[str, ComponentConf] (so `+hydra.launcher.components.prep={command:[...]}` would fail),
+    so `components` is an open dict here, and not in struct mode, so that a setting a component's
+    yaml did not write is overridden without `+`. The launcher checks every component against
+    ComponentConf when a sweep starts, listing each problem with its key and fix."""
+
+    components: dict[str, Any] = field(default_factory=dict)
+
+
 ConfigStore.instance().store(
     group="hydra/launcher",
     name="vertex_pipeline",
-    node=VertexPipelineLauncherConf,
+    node=ComposedLauncherConf,
     provider="hydra_vertex_pipeline_launcher",
+)
+# the stored node itself (no copy: this runs at every Hydra app's start-up)
+OmegaConf.set_struct(
+    ConfigStore.instance().repo["hydra"]["launcher"]["vertex_pipeline.yaml"].node.components, False
 )

@@ -1,3 +1,7 @@
+# Annotations stay text: Hydra imports this module at the start of every app, also in images
+# built for older stacks (Python 3.8) that use only callbacks.py.
+from __future__ import annotations
+
 import logging
 import time
 from collections.abc import Sequence

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from ..runner.spec import dag_tasks, task_order
+from ..runner.spec import custom_job_payload, custom_job_worker, dag_tasks, task_order
 
 
 def arg_table(spec: Mapping[str, Any]) -> str:
@@ -14,7 +14,20 @@ def arg_table(spec: Mapping[str, Any]) -> str:
         task = dag_tasks(spec)[name]
         component = spec["components"][task["componentRef"]["name"]]
         container = executors[component["executorLabel"]]["container"]
+        title = name
+        if custom_job_payload(spec, task) is not None:
+            worker = custom_job_worker(component)
+            container = worker["container_spec"]
+            title = f"{name} (custom job: {machine_text(worker['machine_spec'])})"
         command = " ".join(container.get("command", [])) or "(image entrypoint)"
         args = "<br>".join(f"`{a}`" for a in container.get("args", []))
-        rows.append(f"| {name} | `{command}` | {args} |")
+        rows.append(f"| {title} | `{command}` | {args} |")
     return "\n".join(rows) + "\n"
+
+
+def machine_text(machine: Mapping[str, Any]) -> str:
+    """`n1-standard-4 + 1 NVIDIA_TESLA_T4`."""
+    text = str(machine.get("machine_type", ""))
+    if machine.get("accelerator_type"):
+        text += f" + {int(machine.get('accelerator_count', 1))} {machine['accelerator_type']}"
+    return text

@@ -1,11 +1,13 @@
 """The component graph: names as kfp writes them, artifact inputs, and a dependency order."""
 
+import itertools
 import re
 from collections.abc import Mapping
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComponentConf
 
 from ..errors import LauncherConfigError
+from ..override_text import override_value
 
 
 def kfp_name(name: str) -> str:
@@ -33,6 +35,18 @@ def upstream(comp: ComponentConf) -> list[str]:
     return list(dict.fromkeys(producers + list(comp.after)))
 
 
+def edge_removal(components: Mapping[str, ComponentConf], name: str, dep: str) -> str:
+    """The overrides that remove the edges from component `name` to `dep` (after, inputs)."""
+    comp, key = components[name], f"hydra.launcher.components.{name}"
+    fixes = []
+    if dep in comp.after:
+        fixes.append(f"{key}.after={override_value([a for a in comp.after if a != dep])}")
+    inputs = {k: v for k, v in comp.inputs.items() if v.split(".", 1)[0] != dep}
+    if len(inputs) < len(comp.inputs):
+        fixes.append(f"~{key}.inputs" + (f" +{key}.inputs={override_value(inputs)}" * bool(inputs)))
+    return " ".join(fixes)
+
+
 def component_order(components: Mapping[str, ComponentConf]) -> list[str]:
     """Components in dependency order (config order among independent ones); refuses cycles."""
     order: list[str] = []
@@ -42,10 +56,11 @@ def component_order(components: Mapping[str, ComponentConf]) -> list[str]:
         if state.get(name) == "done":
             return
         if state.get(name) == "visiting":
-            cycle = " -> ".join([*path[path.index(name) :], name])
+            loop = [*path[path.index(name) :], name]
+            fixes = [edge_removal(components, a, b) for a, b in itertools.pairwise(loop)]
             raise LauncherConfigError(
-                f"hydra.launcher.components has a dependency cycle: {cycle}. "
-                "Remove one of these edges (inputs or after)."
+                f"hydra.launcher.components has a dependency cycle: {' -> '.join(loop)}. "
+                f"Remove one of these edges (inputs or after): {'; or '.join(fixes)}."
             )
         state[name] = "visiting"
         for dep in upstream(components[name]):

@@ -3,14 +3,13 @@
 On Vertex AI, under the pipeline root laid out as the sweep is locally: the job of the local
 `multirun/2026-11-22/10-00-00/3` writes to `<pipeline_root>/multirun/2026-11-22/10-00-00/3`,
 through the Cloud Storage FUSE mount (`/gcs/<bucket>/...`) of Vertex's containers. Locally, it is
-the main task's `hydra_output` folder beside the job's other artifacts. Each executor picks one.
+the job dir, as under Hydra's basic launcher. Each executor picks one.
 """
 
 from pathlib import Path
 
 from ..planning.job_plan import JobPlan
 from ..vertex_facts import mounted_path
-from .template import HYDRA_OUTPUT_ARTIFACT
 
 # local mode: the job's artifacts are under <job dir>/artifacts/<task>/<output>
 LOCAL_ARTIFACTS_DIR = "artifacts"
@@ -30,6 +29,6 @@ def local_artifacts(plan: JobPlan) -> Path:
     return plan.job_dir / LOCAL_ARTIFACTS_DIR
 
 
-def local_run_dir(plan: JobPlan, main_task: str) -> str:
-    """Local mode: the main task's hydra_output folder among the job's artifacts."""
-    return str(local_artifacts(plan) / main_task / HYDRA_OUTPUT_ARTIFACT)
+def local_run_dir(plan: JobPlan) -> str:
+    """Local mode: the job dir itself, as under Hydra's basic launcher."""
+    return str(plan.job_dir)

@@ -13,26 +13,36 @@ from kfp import compiler, dsl
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
+    ResourcesConf,
     VertexPipelineLauncherConf,
 )
 
 from ..planning.overrides import (
     JobOverride,
     OverrideKey,
+    arg_json,
+    in_quotes,
     matches_prefix,
     override_parameters,
     parameter_names,
 )
 from . import kfp_components
+from .custom_job import custom_job_component, is_custom_job, return_value_arg
 from .graph import component_order, input_artifact_names, kfp_name
 
 RETURN_VALUE_OUTPUT = "return_value"
 HYDRA_OUTPUT_ARTIFACT = "hydra_output"
 # the main component's hydra.run.dir: a pipeline parameter, since each job has its own
 HYDRA_RUN_DIR_PARAMETER = "hydra_run_dir"
-RESERVED_NAMES = (RETURN_VALUE_OUTPUT, HYDRA_OUTPUT_ARTIFACT, HYDRA_RUN_DIR_PARAMETER)
+# the launching job's runtime hydra fields (JobPlan.runtime) as JSON: one per job too
+HYDRA_RUNTIME_PARAMETER = "hydra_runtime"
+MAIN_PARAMETERS = (HYDRA_RUN_DIR_PARAMETER, HYDRA_RUNTIME_PARAMETER)
+RESERVED_NAMES = (RETURN_VALUE_OUTPUT, HYDRA_OUTPUT_ARTIFACT, *MAIN_PARAMETERS)
+_CALLBACKS = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks"
 CALLBACK_NAME = "vertex_pipeline_return_value"
-CALLBACK_TARGET = "hydra_plugins.hydra_vertex_pipeline_launcher.callbacks.ReturnValueCallback"
+CALLBACK_TARGET = f"{_CALLBACKS}.ReturnValueCallback"
+RUNTIME_CALLBACK_NAME = "vertex_pipeline_launching_job"
+RUNTIME_CALLBACK_TARGET = f"{_CALLBACKS}.LaunchingJobCallback"
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,10 @@ class PipelineTemplate:
     main_task: str
     # pipeline name inside the spec
     pipeline_name: str
+    # the quote around paths in the args (overrides.path_quote)
+    quote: str
+    # the main component runs as a custom job: its return value is a file in its run dir
+    main_custom_job: bool = False
 
     @functools.cached_property
     def spec(self) -> dict[str, Any]:
@@ -60,11 +74,15 @@ class PipelineTemplate:
         return hashlib.sha256(self.spec_yaml.encode()).hexdigest()[:12]
 
     def runtime_parameters(
-        self, overrides: Sequence[JobOverride], hydra_run_dir: str
+        self, overrides: Sequence[JobOverride], run_dir: str, runtime: Mapping[str, Any]
     ) -> dict[str, str]:
-        """A job's runtime parameters: its override values and its main run dir."""
+        """A job's runtime parameters: its override values, its main run dir (a plain path) and
+        its launching job's runtime fields."""
         values = override_parameters(overrides, self.parameter_names)
-        return values | {HYDRA_RUN_DIR_PARAMETER: hydra_run_dir}
+        return values | {
+            HYDRA_RUN_DIR_PARAMETER: in_quotes(run_dir, self.quote),
+            HYDRA_RUNTIME_PARAMETER: arg_json(dict(runtime)),
+        }
 
 
 def main_task(conf: VertexPipelineLauncherConf) -> str:
@@ -77,28 +95,42 @@ def _component_args(
     overrides: Sequence[tuple[str, str | None]],
     input_names: Mapping[str, str],
     return_value: bool,
-    main_args: Sequence[str],
+    launching_overrides: Sequence[str],
+    quote: str,
     texts: Mapping[str, str],
 ) -> list[str]:
-    """The component's argv after its command: overrides, fixed args, artifacts, main's extras."""
-    args = [
+    """The component's argv after its command: (main: the launching command line's Hydra
+    overrides,) overrides, fixed args, artifacts, the run dir, (main: the launching job)."""
+
+    def path(name: str) -> str:
+        return f"{quote}{texts[name]}{quote}"
+
+    args = list(launching_overrides) if comp.main else []
+    args += [
         key_element if name is None else f"{key_element}={texts[name]}"
         for key_element, name in overrides
     ]
     args += list(comp.args)
-    args += [f"{key}={texts[input_names[key]]}" for key in comp.inputs]
-    args += [f"{key}={texts[output]}" for output, key in comp.outputs.items()]
+    args += [f"{key}={path(input_names[key])}" for key in comp.inputs]
+    args += [f"{key}={path(output)}" for output, key in comp.outputs.items()]
     if not comp.main:
         # every component is a Hydra app: its output dir (logs, .hydra) is kept as an artifact
-        args.append(f"hydra.run.dir={texts[HYDRA_OUTPUT_ARTIFACT]}")
+        args.append(f"hydra.run.dir={path(HYDRA_OUTPUT_ARTIFACT)}")
         return args
-    # the launched app: its run dir is the job's (one per job), and the launching job's settings
-    args.append(f"hydra.run.dir={texts[HYDRA_RUN_DIR_PARAMETER]}")
-    args += list(main_args)
+    # the launched app: its run dir is the job's (one per job); a single run (even when the
+    # app's config says MULTIRUN), with the launching job's runtime fields set back
+    args.append(f"hydra.run.dir={path(HYDRA_RUN_DIR_PARAMETER)}")
+    args.append("++hydra.mode=RUN")  # `++`: Hydra 1.1 has no hydra.mode
+    prefix = f"++hydra.callbacks.{RUNTIME_CALLBACK_NAME}"
+    args.append(f"{prefix}._target_={RUNTIME_CALLBACK_TARGET}")
+    args.append(f"{prefix}.runtime='{texts[HYDRA_RUNTIME_PARAMETER]}'")
     if return_value:
         prefix = f"++hydra.callbacks.{CALLBACK_NAME}"
         args.append(f"{prefix}._target_={CALLBACK_TARGET}")
-        args.append(f"{prefix}.output_file={texts[RETURN_VALUE_OUTPUT]}")
+        if is_custom_job(comp):
+            args.append(return_value_arg(prefix))
+        else:
+            args.append(f"{prefix}.output_file={path(RETURN_VALUE_OUTPUT)}")
     return args
 
 
@@ -119,24 +151,29 @@ def _build_component(
     keys: Sequence[OverrideKey],
     names: Mapping[OverrideKey, str],
     return_value: bool,
-    main_args: Sequence[str],
+    launching_overrides: Sequence[str],
+    quote: str,
+    conf: VertexPipelineLauncherConf,
 ) -> tuple[Any, list[str]]:
-    """The kfp component and the pipeline parameters it takes, in order."""
+    """The kfp component (a custom-job component when it has a machine type) and the pipeline
+    parameters it takes, in order."""
     overrides = _component_overrides(comp, keys, names)
     params = [name for _, name in overrides if name is not None]
     if comp.main:
-        params.append(HYDRA_RUN_DIR_PARAMETER)
+        params += MAIN_PARAMETERS
     input_names = input_artifact_names(comp)
     signature: list[tuple[str, Any]] = [(p, str) for p in params]
     signature += [(n, dsl.Input[dsl.Artifact]) for n in input_names.values()]
     signature += [(n, dsl.Output[dsl.Artifact]) for n in comp.outputs]
     if not comp.main:
         signature.append((HYDRA_OUTPUT_ARTIFACT, dsl.Output[dsl.Artifact]))
-    elif return_value:
+    elif return_value and not is_custom_job(comp):
         signature.append((RETURN_VALUE_OUTPUT, dsl.OutputPath(str)))
 
     def build_args(texts: Mapping[str, str]) -> list[str]:
-        return _component_args(comp, overrides, input_names, return_value, main_args, texts)
+        return _component_args(
+            comp, overrides, input_names, return_value, launching_overrides, quote, texts
+        )
 
     component = kfp_components.container_component(
         kfp_name(comp_name).replace("-", "_"),
@@ -145,11 +182,15 @@ def _build_component(
         comp.command,
         build_args,
     )
+    if is_custom_job(comp):
+        component = custom_job_component(component, comp_name, comp, conf)
     return component, params
 
 
 def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_caching: bool) -> None:
-    res = comp.resources
+    # a custom job's machine, accelerators and env are in its payload, not on the task
+    res = ResourcesConf() if is_custom_job(comp) else comp.resources
+    env = {} if is_custom_job(comp) else comp.env
     if res.cpu is not None:
         task.set_cpu_limit(res.cpu)
     if res.memory is not None:
@@ -161,7 +202,7 @@ def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_cachi
     if comp.retries > 0:
         task.set_retry(comp.retries)
     task.set_caching_options(enable_caching if comp.caching is None else comp.caching)
-    for env_name, env_value in sorted(comp.env.items()):
+    for env_name, env_value in sorted(env.items()):
         task.set_env_variable(env_name, env_value)
     task.set_display_name(comp.display_name or comp_name)
 
@@ -178,15 +219,24 @@ def _reserved_names(conf: VertexPipelineLauncherConf) -> set[str]:
 def compile_template(
     conf: VertexPipelineLauncherConf,
     override_keys: Sequence[OverrideKey],
-    main_args: Sequence[str] = (),
+    launching_overrides: Sequence[str] = (),
+    quote: str = '"',
 ) -> PipelineTemplate:
-    """Compile the pipeline of one set of override keys with the kfp compiler; `main_args` are
-    fixed Hydra overrides of the main component (the launching job's settings)."""
+    """Compile the pipeline of one set of override keys with the kfp compiler; the main
+    component also gets `launching_overrides` (JobPlan.launching_overrides); paths in args are
+    between `quote`s (overrides.path_quote)."""
     names = parameter_names(override_keys, _reserved_names(conf))
     order = component_order(conf.components)
     built = {
         name: _build_component(
-            name, conf.components[name], override_keys, names, conf.return_value, main_args
+            name,
+            conf.components[name],
+            override_keys,
+            names,
+            conf.return_value,
+            launching_overrides,
+            quote,
+            conf,
         )
         for name in order
     }
@@ -207,7 +257,7 @@ def compile_template(
             _configure_task(task, comp_name, comp, conf.enable_caching)
             tasks[comp_name] = task
 
-    graph = kfp_components.pipeline(pipeline_name, [*names.values(), HYDRA_RUN_DIR_PARAMETER], body)
+    graph = kfp_components.pipeline(pipeline_name, [*names.values(), *MAIN_PARAMETERS], body)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline_func=graph, package_path=str(path))
@@ -218,4 +268,6 @@ def compile_template(
         spec_yaml=spec_yaml,
         main_task=main_task(conf),
         pipeline_name=pipeline_name,
+        quote=quote,
+        main_custom_job=any(c.main and is_custom_job(c) for c in conf.components.values()),
     )

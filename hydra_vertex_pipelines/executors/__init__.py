@@ -1,21 +1,17 @@
 """Executors: what a mode does with the compiled jobs (compile: write, local: run here, vertex:
-submit). Each decides where the main component writes its Hydra output. No executor imports
-another; what they share lives outside this package."""
+submit). Each decides where the main component writes its Hydra output and where the artifacts
+are (compiled_job.Placement). No executor imports another; what they share lives outside this
+package."""
 
 from collections.abc import Sequence
 from typing import Protocol
 
 from hydra.core.utils import JobReturn
 
-from ..compiling.compiled_job import CompiledJob
-from ..planning.job_plan import JobPlan
+from ..compiling.compiled_job import CompiledJob, Placement
 
 
-class Executor(Protocol):
-    def main_run_dir(self, plan: JobPlan) -> str:
-        """The main component's hydra.run.dir for the job (a plain path)."""
-        ...
-
+class Executor(Placement, Protocol):
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         """Write, run or submit the jobs; a JobReturn per job, in order."""
         ...

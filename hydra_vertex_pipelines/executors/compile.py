@@ -13,6 +13,7 @@ from ..compiling.compiled_job import CompiledJob
 from ..compiling.run_dir import mounted_run_dir
 from ..planning.job_plan import JobPlan
 from ..returns import unfinished
+from ..vertex_facts import mounted_path
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ class CompileExecutor:
         if self.pipeline_root is None:
             return str(plan.relative_dir)
         return mounted_run_dir(self.pipeline_root, plan)
+
+    def artifact_root(self, plan: JobPlan) -> str:
+        return "" if self.pipeline_root is None else mounted_path(self.pipeline_root)
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         written = {job.template.digest: job for job in jobs}

@@ -4,22 +4,26 @@ import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
-from hydra.core.utils import JobReturn, JobStatus, run_job
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, open_dict
+from hydra.core.utils import JobReturn, JobStatus, configure_log, run_job
+from hydra.types import HydraContext, RunMode, TaskFunction
+from omegaconf import DictConfig
 
+from hydra_plugins.hydra_vertex_pipeline_launcher.callbacks import restore_launching_job
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
 from ..choices import FailurePolicy, LocalMain
 from ..compiling.compiled_job import CompiledJob
+from ..compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ..compiling.run_dir import local_artifacts, local_run_dir
-from ..compiling.template import RETURN_VALUE_OUTPUT, main_task
+from ..compiling.template import RETURN_VALUE_OUTPUT
 from ..interrupts import InterruptGuard
 from ..planning.job_plan import JobPlan
 from ..returns import completed, failed
 from ..runner import (
+    LOGS_DIR,
     InlineTask,
     JobDirHandler,
     LocalRunner,
@@ -32,16 +36,11 @@ from ..runner import (
 log = logging.getLogger(__name__)
 
 
-def _is_hydra_arg(arg: str) -> bool:
-    key = arg.split("=", 1)[0].lstrip("+~")
-    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
-
-
 class InlineMain:
-    """The main task run in this process through Hydra's run_job (breakpoints work).
-
-    Args beyond the job overrides (artifact paths, fixed args) are applied as overrides too;
-    hydra.* args (output dir, callback) are Hydra's business here."""
+    """The main task run in this process through Hydra's run_job (breakpoints work): composed
+    from the task's args, as its command composes them (a single run in its run dir), with the
+    launching job's runtime set back as LaunchingJobCallback does. The app's own callbacks run;
+    the launcher's are not needed here (the JobReturn is at hand)."""
 
     def __init__(
         self,
@@ -57,20 +56,20 @@ class InlineMain:
 
     def __call__(self, args: list[str]) -> tuple[JobReturn, str | None]:
         plan = self.plan
-        extra = [a for a in args if a not in plan.overrides and not _is_hydra_arg(a)]
-        sweep_config = self.hydra_context.config_loader.load_sweep_config(
-            self.config, [*plan.overrides, *extra]
+        config = self.hydra_context.config_loader.load_configuration(
+            config_name=self.config.hydra.job.config_name, overrides=args, run_mode=RunMode.RUN
         )
-        with open_dict(sweep_config):
-            sweep_config.hydra.job.id = plan.sweep_config.hydra.job.id
-            sweep_config.hydra.job.num = plan.num
+        restore_launching_job(config, plan.runtime)
         ret = run_job(
             hydra_context=self.hydra_context,
             task_function=self.task_function,
-            config=sweep_config,
-            job_dir_key="hydra.sweep.dir",
-            job_subdir_key="hydra.sweep.subdir",
+            config=config,
+            job_dir_key="hydra.run.dir",
+            job_subdir_key=None,
         )
+        # the job configured logging for itself (its log file, maybe disabling other loggers):
+        # the launcher's logging comes back, as after each job of Hydra's basic launcher
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         ret.overrides = list(plan.overrides)
         if ret.status == JobStatus.FAILED:
             return ret, f"the task function raised {ret._return_value!r}"
@@ -88,9 +87,17 @@ def job_return_of(job: CompiledJob, result: PipelineResult, return_value: bool) 
         return failed(
             plan,
             f"job #{plan.num} {result.outcome.value.lower()}: {result.error}\n"
-            f"Component logs: {plan.job_dir}/<task>.log",
+            f"Component logs: {plan.job_dir / LOGS_DIR}/<task>.log",
         )
     text = main.output_parameters.get(RETURN_VALUE_OUTPUT) if return_value else None
+    if return_value and job.template.main_custom_job:
+        text = read_return_value(Path(job.main_run_dir))
+        if text is None:
+            return failed(
+                plan,
+                f"job #{plan.num} succeeded, but its main task {job.template.main_task} wrote no "
+                f"{RETURN_VALUE_FILE} into its Hydra output dir {job.main_run_dir}",
+            )
     value: Any = None if text is None else json.loads(text)
     return completed(plan, value)
 
@@ -109,7 +116,10 @@ class LocalExecutor:
         self.task_function = task_function
 
     def main_run_dir(self, plan: JobPlan) -> str:
-        return local_run_dir(plan, main_task(self.conf))
+        return local_run_dir(plan)
+
+    def artifact_root(self, plan: JobPlan) -> str:
+        return str(local_artifacts(plan))
 
     def _runner(self, job: CompiledJob, cache: MemoryTaskCache) -> LocalRunner:
         """The runner of the job's compiled pipeline, its files under the job dir."""

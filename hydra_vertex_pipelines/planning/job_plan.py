@@ -2,15 +2,28 @@
 
 import copy
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import HydraContext
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from .overrides import JobOverride, OverrideKey, hydra_literal, parse_job_overrides
+from .overrides import JobOverride, OverrideKey, matches_prefix, parse_job_overrides
+
+# Hydra overrides of the launching command line that are the multirun's own business (its mode,
+# dirs, launcher and sweeper), not the job's: the main component does not get them
+MULTIRUN_KEYS = (
+    "hydra.mode",
+    "hydra.run",
+    "hydra.sweep",
+    "hydra.launcher",
+    "hydra/launcher",
+    "hydra.sweeper",
+    "hydra/sweeper",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,12 @@ class JobPlan:
     job_dir: Path
     # hydra.job.name
     job_name: str
+    # the launching command line's Hydra overrides that the job was composed with, but for the
+    # multirun's own (MULTIRUN_KEYS): the main component gets them, as the job did
+    launching_overrides: tuple[str, ...]
+    # what Hydra set at run time in the job's hydra node, by key under `hydra` ("job.num": 3):
+    # the main component, a fresh run, sets them back (callbacks.LaunchingJobCallback)
+    runtime: Mapping[str, Any]
 
     @property
     def job_config(self) -> DictConfig:
@@ -59,10 +78,11 @@ def plan_job(
     parsed = parse_job_overrides(overrides)
     sweep_config = hydra_context.config_loader.load_sweep_config(config, list(overrides))
     with open_dict(sweep_config):
-        sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{num}"
+        sweep_config.hydra.job.id = num
         sweep_config.hydra.job.num = num
     HydraConfig.instance().set_config(sweep_config)
-    job_dir = Path(str(sweep_config.hydra.sweep.dir)) / str(sweep_config.hydra.sweep.subdir)
+    sweep_dir, subdir = str(sweep_config.hydra.sweep.dir), str(sweep_config.hydra.sweep.subdir)
+    job_dir = Path(sweep_dir) / subdir
     with read_write(sweep_config.hydra.runtime), open_dict(sweep_config.hydra.runtime):
         sweep_config.hydra.runtime.output_dir = os.path.abspath(job_dir)
     return JobPlan(
@@ -72,7 +92,42 @@ def plan_job(
         sweep_config=sweep_config,
         job_dir=job_dir.absolute(),
         job_name=str(sweep_config.hydra.job.name),
+        launching_overrides=_launching_overrides(config),
+        runtime=_runtime(sweep_config, sweep_dir, subdir),
     )
+
+
+def _launching_overrides(config: DictConfig) -> tuple[str, ...]:
+    texts = OmegaConf.to_container(config.hydra.overrides.hydra)  # as written: unresolved
+    assert isinstance(texts, list)
+    return tuple(
+        text
+        for text, parsed in zip(texts, parse_job_overrides(texts), strict=True)
+        if not any(matches_prefix(parsed.key, key) for key in MULTIRUN_KEYS)
+    )
+
+
+def _literal(text: str) -> str:
+    """A resolved value, set back as text (not read as an interpolation)."""
+    return text.replace("${", "\\${")
+
+
+def _runtime(sweep_config: DictConfig, sweep_dir: str, subdir: str) -> dict[str, Any]:
+    """The job's hydra fields that Hydra sets at run time (not from the job's overrides), as the
+    basic launcher's job has them: unresolved, but for the dirs (resolved where the job was)."""
+    hydra = sweep_config.hydra
+    job = OmegaConf.to_container(hydra.job)
+    assert isinstance(job, dict)
+    return {
+        "job.name": job["name"],
+        "job.num": job["num"],
+        "job.id": job["id"],
+        "job.override_dirname": job["override_dirname"],
+        "overrides.task": OmegaConf.to_container(hydra.overrides.task),
+        "runtime.choices": OmegaConf.to_container(hydra.runtime.choices),
+        "sweep.dir": _literal(sweep_dir),
+        "sweep.subdir": _literal(subdir),
+    }
 
 
 def plan_jobs(
@@ -90,14 +145,3 @@ def plan_jobs(
         ]
     finally:
         HydraConfig.instance().cfg = saved
-
-
-def launching_job_args(plan: JobPlan) -> tuple[str, ...]:
-    """Settings of the launching job that its main component, the same app started afresh in
-    a container, would not get otherwise: hydra.job.name (the launching app's name, or the one
-    set in its config or on its command line) and hydra.job.chdir when set."""
-    job = plan.sweep_config.hydra.job
-    args = [f"hydra.job.name={hydra_literal(str(job.name))}"]
-    if job.get("chdir") is not None:
-        args.append(f"hydra.job.chdir={str(bool(job.chdir)).lower()}")
-    return tuple(args)

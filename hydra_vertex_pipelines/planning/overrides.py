@@ -1,10 +1,18 @@
-"""Job overrides <-> pipeline parameters.
+"""Job overrides <-> pipeline parameters, and how text goes into Hydra args.
 
 Every job override `key=value` becomes one STRING pipeline parameter holding `value` exactly as the
 sweeper wrote it, and one component arg `key={{$.inputs.parameters['name']}}`: substituted verbatim
 (as Vertex does), the arg is the original override again.
+
+Paths go into args quoted: `key="<path>"`, so that whatever a path holds (`=`, `,`, brackets,
+spaces, `:`, non-ASCII) is text to Hydra. Vertex (or the local runner) substitutes artifact paths
+and output files raw, so nothing can escape them: the quote is one their user-chosen prefix (the
+pipeline root, a local job dir) does not hold (`"`, else `'`). Paths the launcher writes itself
+(the run dir parameter) are escaped for that quote.
 """
 
+import base64
+import json
 import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,12 +26,10 @@ from hydra.errors import HydraException
 from ..errors import LauncherConfigError
 
 _NON_IDENTIFIER = re.compile(r"[^0-9a-z_]+")
-_PLAIN_VALUE = re.compile(r"[A-Za-z_][\w\-./]*")
-_KEYWORD_VALUES = {"true", "false", "null", "nan", "inf"}
 # a quote, or the end of the text, and the backslashes before it (Hydra unescapes only those)
-_QUOTE_OR_END = re.compile(r"(\\*)('|$)")
-# characters that Hydra's grammar lets an unquoted value hold only backslash-escaped
-_ESCAPABLE = re.compile(r"([\\=,()\[\]{}: \t])")
+_QUOTE_OR_END = {q: re.compile(rf"(\\*)({q}|$)") for q in "'\""}
+# an interpolation's start and the backslashes before it (OmegaConf unescapes only those)
+_INTERPOLATION = re.compile(r"(\\*)\$\{")
 _PARSER = OverridesParser.create()
 
 
@@ -77,20 +83,34 @@ def parse_job_override(text: str) -> JobOverride:
     return JobOverride(key_element=key_element, key=override.key_or_group, value=value)
 
 
-def hydra_literal(text: str) -> str:
-    """`text` as the value of a Hydra override: as is when plain, else single-quoted."""
-    if _PLAIN_VALUE.fullmatch(text) and text.lower() not in _KEYWORD_VALUES:
-        return text
-    escaped = _QUOTE_OR_END.sub(lambda m: m[1] * 2 + ("\\'" if m[2] else ""), text)
-    return f"'{escaped}'"
+def in_quotes(text: str, quote: str) -> str:
+    """`text` escaped to sit between two `quote`s in a Hydra arg and come out as itself: a quote
+    and the backslashes before it or before the end are backslash-escaped (as Hydra unescapes a
+    quoted value), `${` too (as OmegaConf reads a string: no interpolation)."""
+    text = _INTERPOLATION.sub(lambda m: m[1] * 2 + "\\${", text)
+    return _QUOTE_OR_END[quote].sub(lambda m: m[1] * 2 + ("\\" + m[2] if m[2] else ""), text)
 
 
-def hydra_path_value(path: str) -> str:
-    """A path as a Hydra override value that still starts with the path (so that a /gcs/ path can
-    be recognized): special characters backslash-escaped; quoted where escapes cannot do."""
-    if any(c in path for c in "'\"") or "${" in path:
-        return hydra_literal(path)
-    return _ESCAPABLE.sub(r"\\\1", path)
+def path_quote(prefix: str, what: str) -> str:
+    """The quote around the paths in a job's args whose user-chosen part is `prefix`: `"`, or `'`
+    when `prefix` holds a `"`. `what` names the prefix in the error when no quote can do."""
+    if "${" not in prefix and '"' not in prefix:
+        return '"'
+    if "${" not in prefix and "'" not in prefix:
+        return "'"
+    raise LauncherConfigError(
+        f"{what} {prefix!r} holds both quote characters or '${{': the paths under it cannot be "
+        "given to a Hydra app (Vertex AI puts them into its args unescaped). Use a path without "
+        "one of the quotes."
+    )
+
+
+def arg_json(value: object) -> str:
+    """`value` as its JSON text in URL-safe base64 (letters, digits, `-`, `_`, `=`): it can sit
+    between single quotes in a Hydra arg as is (no quote, no `$`, no backslash) and in a custom
+    job's JSON payload, which Vertex fills in unescaped. The callbacks' `from_arg_json` reads it."""
+    text = json.dumps(value, ensure_ascii=True, sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii")
 
 
 def parse_job_overrides(overrides: Sequence[str]) -> tuple[JobOverride, ...]:

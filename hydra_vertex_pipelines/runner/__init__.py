@@ -9,12 +9,13 @@ runner        LocalRunner: the tasks in order, retries, failure policy, cancel
 """
 
 from .cache import MemoryTaskCache, TaskCache
-from .handler import JobDirHandler, TaskHandler
+from .handler import LOGS_DIR, JobDirHandler, TaskHandler
 from .results import PipelineOutcome, PipelineResult, TaskResult, TaskState
 from .runner import InlineTask, LocalRunner, RunSettings
 from .spec import SpecError, check_parameter_values, task_order
 
 __all__ = [
+    "LOGS_DIR",
     "InlineTask",
     "JobDirHandler",
     "LocalRunner",

@@ -22,8 +22,14 @@ class TaskHandler(Protocol):
         ...
 
 
+# local mode: each task's output is saved in <job dir>/logs/<task>.log (the job dir is the main
+# component's Hydra output dir, which has Hydra's own <job name>.log)
+LOGS_DIR = "logs"
+
+
 class JobDirHandler:
-    """Local mode: `<artifact root>/<task>/<output>`, `<job dir>/<task>.log`, no notifications."""
+    """Local mode: `<artifact root>/<task>/<output>`, `<job dir>/logs/<task>.log`, no
+    notifications."""
 
     def __init__(self, job_dir: Path, artifact_root: Path) -> None:
         self.job_dir = job_dir
@@ -33,7 +39,7 @@ class JobDirHandler:
         return self.artifact_root / task
 
     def log_file(self, task: str) -> Path:
-        return self.job_dir / f"{task}.log"
+        return self.job_dir / LOGS_DIR / f"{task}.log"
 
     def task_changed(self, result: TaskResult) -> None:
         pass

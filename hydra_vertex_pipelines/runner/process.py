@@ -1,22 +1,31 @@
 """Process supervision: a component's command in its own session, its output streamed to a log
-file (and echoed with a prefix), a timeout, and nothing left running when it ends or is stopped."""
+file (and echoed with a prefix), a timeout, and nothing left running when it ends or is stopped.
+Every wait is bounded: once the process has ended, its output is read for OUTPUT_GRACE_S more
+at most; then whatever it left running, in its session or not, is killed."""
 
 import contextlib
+import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
-from collections import deque
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
-STDERR_TAIL_LINES = 20
+from .output import Tail, open_log, pump
+from .strays import kill_strays, pipe_links, with_token
+
+log = logging.getLogger(__name__)
+
+# between SIGTERM and SIGKILL of a session
 KILL_GRACE_S = 5.0
-# one lock for every echo, so that lines of parallel components do not interleave
-_ECHO_LOCK = threading.Lock()
+# how long the output of an ended process is still read before what holds it open is killed
+OUTPUT_GRACE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ class ProcessOutcome:
     start_error: str | None = None
     timed_out: bool = False
     cancelled: bool = False
-    # the last lines it wrote to stderr
+    # the end of what it wrote to stderr (output.TAIL_LINES lines, output.TAIL_CHARS characters)
     stderr_tail: str = ""
 
 
@@ -82,8 +91,9 @@ class ProcessSupervisor:
         timeout_s: float | None,
     ) -> ProcessOutcome:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-        with open(log_path, "a", encoding="utf-8") as log_file:
+        tail = Tail()
+        token = secrets.token_hex(16)
+        with open_log(log_path) as log_file:
             with self._lock:
                 if self.cancelled:
                     return ProcessOutcome(None, cancelled=True)
@@ -92,51 +102,68 @@ class ProcessSupervisor:
                         list(argv),
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
-                        env=dict(env),
+                        env=with_token(env, token),
                         start_new_session=True,
                     )
                 except OSError as e:
                     return ProcessOutcome(None, start_error=f"cannot start {argv[0]!r}: {e}")
                 self._proc = proc
             assert proc.stdout is not None and proc.stderr is not None
-            pumps = [
-                threading.Thread(target=self._pump, args=(proc.stdout, log_file, prefix, None)),
-                threading.Thread(target=self._pump, args=(proc.stderr, log_file, prefix, tail)),
+            streams: list[tuple[IO[bytes], TextIO | None, Tail | None]] = [
+                (proc.stdout, sys.stdout if self.echo else None, None),
+                (proc.stderr, sys.stderr if self.echo else None, tail),
             ]
-            for pump in pumps:
-                pump.start()
+            pumps = [
+                threading.Thread(
+                    target=pump,
+                    args=(stream.fileno(), log_file, echo_to, prefix, stream_tail),
+                    name=f"output {prefix.strip()}",
+                    daemon=True,
+                )
+                for stream, echo_to, stream_tail in streams
+            ]
+            for thread in pumps:
+                thread.start()
             timed_out = False
             try:
                 proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
             finally:
-                kill_session(proc)  # also reaps what the component left running
-                for pump in pumps:
-                    pump.join()
+                kill_session(proc)
+                _finish(proc, pumps, token, prefix)
                 with self._lock:
                     self._proc = None
         return ProcessOutcome(
             proc.returncode,
             timed_out=timed_out,
             cancelled=self.cancelled,
-            stderr_tail="".join(tail).rstrip(),
+            stderr_tail=tail.text(),
         )
 
-    def _pump(
-        self, stream: IO[bytes], log_file: IO[str], prefix: str, tail: "deque[str] | None"
-    ) -> None:
-        echo_to = sys.stdout if tail is None else sys.stderr
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace")
-            if not line.endswith("\n"):
-                line += "\n"
-            with _ECHO_LOCK:
-                log_file.write(line)
-                log_file.flush()
-                if self.echo:
-                    echo_to.write(prefix + line)
-                    echo_to.flush()
-            if tail is not None:
-                tail.append(line)
+
+def _join(threads: list[threading.Thread], timeout_s: float) -> None:
+    """Wait for the threads, `timeout_s` at most for all of them."""
+    deadline = time.monotonic() + timeout_s
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _finish(
+    proc: "subprocess.Popen[bytes]", pumps: list[threading.Thread], token: str, prefix: str
+) -> None:
+    """Once the process has ended: read its output for OUTPUT_GRACE_S at most, kill what it left
+    running (what holds its output open too), and close the pipes."""
+    assert proc.stdout is not None and proc.stderr is not None
+    streams = (proc.stdout, proc.stderr)
+    _join(pumps, OUTPUT_GRACE_S)
+    held = pipe_links([s.fileno() for s in streams]) if any(t.is_alive() for t in pumps) else ()
+    killed = kill_strays(token, held)
+    if killed:
+        log.warning(f"{prefix}killed {len(killed)} processes the component left running")
+    _join(pumps, OUTPUT_GRACE_S)
+    if any(thread.is_alive() for thread in pumps):
+        log.warning(f"{prefix}its output is held open by a process that cannot be stopped")
+        return  # a pump still reads the pipe: closing it under the pump would be unsafe
+    for stream in streams:
         stream.close()

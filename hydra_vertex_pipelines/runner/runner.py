@@ -1,7 +1,8 @@
 """LocalRunner: executes a compiled KFP pipeline spec on this machine, task by task.
 
 It reads the spec, not the Hydra config: each task's container command and args run as a subprocess
-(argv list, no shell) with the placeholders resolved, so what runs here is what Vertex runs.
+(argv list, no shell) with the placeholders resolved, so what runs here is what Vertex runs. A
+custom-job task runs the container of its CustomJob payload (custom_job).
 """
 
 import logging
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import TaskCache, cache_key
+from .custom_job import NO_GCP_RESOURCES, PayloadError, WorkerContainer, worker_container
 from .handler import TaskHandler
 from .placeholders import resolve, resolve_inputs
 from .process import ProcessSupervisor, interpreter
@@ -20,6 +22,7 @@ from .spec import (
     check_parameter_values,
     component_of,
     container_of,
+    custom_job_payload,
     dag_tasks,
     describe_resources,
     task_order,
@@ -131,12 +134,20 @@ class LocalRunner:
         key = cache_key(component, container, result) if caching else ""
         if caching and self._reuse_cached(key, result):
             return
-        command = [resolve(a, result) for a in container.get("command", [])]
-        args = [resolve(a, result) for a in container.get("args", [])]
         for path in [*result.output_artifacts.values(), *result.output_parameter_files.values()]:
             path.parent.mkdir(parents=True, exist_ok=True)
         prefix = f"[{self.settings.label}/{name}]"
-        described = describe_resources(container)
+        payload = custom_job_payload(self.spec, task)
+        if payload is None:
+            command = [resolve(a, result) for a in container.get("command", [])]
+            args = [resolve(a, result) for a in container.get("args", [])]
+            env = {e["name"]: str(e.get("value", "")) for e in container.get("env", [])}
+            described = describe_resources(container)
+        else:
+            worker = self._custom_job(payload, component, result)
+            if worker is None:
+                return
+            command, args, env, described = worker.command, worker.args, worker.env, worker.machine
         if described:
             log.info(f"{prefix} resources (not enforced locally): {described}")
         retries = int(task.get("retryPolicy", {}).get("maxRetryCount", 0))
@@ -150,7 +161,7 @@ class LocalRunner:
             if inline:
                 self._run_inline(args, result)
             else:
-                self._run_process(interpreter(command + args), container, result)
+                self._run_process(interpreter(command + args), env, result)
             if result.state != TaskState.FAILED or self._processes.cancelled:
                 break
         if result.state == TaskState.RUNNING:
@@ -161,6 +172,22 @@ class LocalRunner:
             if caching:
                 assert self.cache is not None
                 self.cache.store(key, result)
+
+    def _custom_job(
+        self, payload: str, component: Mapping[str, Any], result: TaskResult
+    ) -> WorkerContainer | None:
+        """The CustomJob's container; None, the task failed, if the payload is no CustomJob. The
+        launcher's own output, gcp_resources, is written as it would write it."""
+        try:
+            worker = worker_container(payload, component, result)
+        except PayloadError as e:
+            result.state, result.error = TaskState.FAILED, str(e)
+            result.start_time = result.end_time = time.time()
+            return None
+        resources_file = result.output_parameter_files.get("gcp_resources")
+        if resources_file is not None:
+            resources_file.write_text(NO_GCP_RESOURCES, encoding="utf-8")
+        return worker
 
     def _read_output_parameters(self, result: TaskResult, inline: bool) -> None:
         for out_name, path in result.output_parameter_files.items():
@@ -182,10 +209,9 @@ class LocalRunner:
             result.state, result.error = TaskState.FAILED, error
 
     def _run_process(
-        self, argv: list[str], container: Mapping[str, Any], result: TaskResult
+        self, argv: list[str], task_env: Mapping[str, str], result: TaskResult
     ) -> None:
-        env = dict(os.environ)
-        env.update({e["name"]: str(e.get("value", "")) for e in container.get("env", [])})
+        env = dict(os.environ) | dict(task_env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         outcome = self._processes.run(
             argv,

@@ -1,5 +1,6 @@
 """Reading a compiled PipelineSpec (as its JSON/YAML dict): the root DAG's tasks in dependency
-order, each task's component and container, and the pipeline's parameters."""
+order, each task's component and container (or, for a custom-job task, its CustomJob payload),
+and the pipeline's parameters."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -62,6 +63,43 @@ def container_of(spec: Mapping[str, Any], task: Mapping[str, Any]) -> Mapping[st
         raise SpecError(f"executor {label} ({', '.join(executor)}) is not a container")
     container: Mapping[str, Any] = executor["container"]
     return container
+
+
+# the module that google-cloud-pipeline-components' custom-job tasks run: it creates a CustomJob
+# from the --payload arg (JSON with placeholders) and waits for it
+GCPC_CUSTOM_JOB_LAUNCHER = "google_cloud_pipeline_components.container.v1.custom_job.launcher"
+
+
+def custom_job_payload(spec: Mapping[str, Any], task: Mapping[str, Any]) -> str | None:
+    """The CustomJob payload template of a GCPC custom-job task; None for other containers."""
+    container = container_of(spec, task)
+    if GCPC_CUSTOM_JOB_LAUNCHER not in container.get("command", []):
+        return None
+    args = list(container.get("args", []))
+    flags = dict(zip(args[::2], args[1::2], strict=False))
+    if flags.get("--type") != "CustomJob" or not isinstance(flags.get("--payload"), str):
+        raise SpecError(
+            f"task {task.get('taskInfo', {}).get('name', '?')}: the custom-job launcher needs "
+            "--type CustomJob and a --payload"
+        )
+    payload: str = flags["--payload"]
+    return payload
+
+
+def input_defaults(component: Mapping[str, Any]) -> dict[str, Any]:
+    """The component's input parameters that have a default value, with it."""
+    declared = component.get("inputDefinitions", {}).get("parameters", {})
+    return {n: d["defaultValue"] for n, d in declared.items() if "defaultValue" in d}
+
+
+def custom_job_worker(component: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first worker pool of a GCPC custom-job component as compiled (placeholders unfilled):
+    GCPC writes the wrapped component's container into its worker_pool_specs default."""
+    pools = input_defaults(component).get("worker_pool_specs")
+    if not isinstance(pools, list) or not pools or not isinstance(pools[0], Mapping):
+        raise SpecError("the custom-job component has no worker_pool_specs default")
+    worker: Mapping[str, Any] = pools[0]
+    return worker
 
 
 def pipeline_parameters(spec: Mapping[str, Any]) -> Mapping[str, Any]:

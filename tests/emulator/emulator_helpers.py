@@ -40,7 +40,7 @@ class Pipeline:
     spec_path: Path
 
     def parameters(self, overrides: Sequence[str] = OVERRIDES) -> dict[str, str]:
-        return self.template.runtime_parameters(parse_job_overrides(overrides), RUN_DIR)
+        return self.template.runtime_parameters(parse_job_overrides(overrides), RUN_DIR, {})
 
     def job(
         self,

@@ -1,12 +1,14 @@
 """Cancel: a running job's task is stopped; a queued job never starts; a finished one refuses."""
 
 import time
+from pathlib import Path
 
 import pytest
 from emulator_helpers import Pipeline, poll, tasks_by_name, wait_done
 from google.api_core import exceptions
 from google.cloud import aiplatform
 from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
+from processes import alive
 
 from hydra_vertex_emulator.emulator import Emulator
 
@@ -34,6 +36,22 @@ def test_cancel_running_job(vertex_aiplatform: Emulator, pipeline: Pipeline) -> 
     assert tasks["emulated"].state == PipelineTaskDetail.State.CANCELLED
     assert job.gca_resource.error.code == 1
     job.wait()  # a cancelled job is done; wait() raises only for a failed one
+
+
+def test_cancel_ends_a_task_whose_detached_grandchild_holds_its_output(
+    vertex_aiplatform: Emulator, pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """A daemon started in its own session keeps the task's stdout open: the job still ends
+    CANCELLED (the output is read a short grace period more), and the daemon is killed."""
+    job = pipeline.job("detached", overrides=("data.n=3", "optim.lr=0.1", "+mode=detach"))
+    job.submit()
+    pid_file = tmp_path / "train.count.pid"
+    poll(lambda: train_running(job) and pid_file.exists(), "train to start its grandchild")
+    started = time.monotonic()
+    job.cancel()
+    assert wait_done(job) == PipelineState.PIPELINE_STATE_CANCELLED
+    assert time.monotonic() - started < 15
+    assert not alive(int(pid_file.read_text()))
 
 
 def test_queued_jobs_wait_and_cancel_at_once(

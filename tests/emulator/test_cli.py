@@ -72,3 +72,9 @@ def test_bad_settings_are_usage_errors() -> None:
     )
     assert done.returncode == 2
     assert "error_codes must be some of [403, 429, 500, 503, 504]" in done.stderr
+    remote = subprocess.run(
+        [*command, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60
+    )
+    assert remote.returncode == 2
+    assert "whoever reaches the emulator can run any command" in remote.stderr
+    assert "--allow-remote" in remote.stderr

@@ -26,7 +26,8 @@ from hydra_vertex_emulator.pytest_plugin import LOCATION, PROJECT
 def emulator_call(emulator: Emulator, method: str, path: str, body: Any = None) -> Any:
     """The emulator's own /emulator/ endpoints (not part of the Vertex API)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(emulator.endpoint + path, data=data, method=method)
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(emulator.endpoint + path, data, headers, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 

@@ -45,3 +45,10 @@ def test_artifacts_and_mounted_writes_are_uploaded(
     _, _, run_prefix = RUN_DIR_URI.removeprefix("gs://").partition("/")
     names = [blob.name for blob in client.list_blobs(bucket_name, prefix=run_prefix)]
     assert names == [f"{run_prefix}/main.log"]
+
+
+@pytest.mark.parametrize("name", ["it's", 'a "b"', "x${y}"])
+def test_a_storage_dir_that_args_cannot_quote_is_refused(tmp_path: Path, name: str) -> None:
+    """Components see the storage dir where Vertex has /gcs/, in args that quote paths."""
+    with pytest.raises(ValueError, match="cannot hold a quote"):
+        Emulator(EmulatorConfig(port=0, storage_dir=tmp_path / name))

@@ -29,7 +29,7 @@ def test_local_pipeline_returns_each_jobs_accuracy(
     # each job's own lr reached its train step (reaching 90% is test_example_train's business)
     assert accuracies[0] != accuracies[1]
     # the data step ran once: job 1 reused job 0's prepared dataset (caching)
-    assert (tmp_path / "0" / "data-prepare.log").exists()
-    assert not (tmp_path / "1" / "data-prepare.log").exists()
-    metrics = tmp_path / "1" / "artifacts" / "train" / "hydra_output" / "metrics.json"
+    assert (tmp_path / "0" / "logs" / "data-prepare.log").exists()
+    assert not (tmp_path / "1" / "logs" / "data-prepare.log").exists()
+    metrics = tmp_path / "1" / "metrics.json"  # the job dir is train's Hydra output dir
     assert metrics.exists()

@@ -90,11 +90,19 @@ def test_sweep_returns_every_value_and_the_data_step_runs_once(
 
 
 def test_a_failed_job_fails_alone_with_the_reason(
-    start_emulator: StartEmulator, tmp_path: Path
+    start_emulator: StartEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     emulator = start_emulator()
     jobs = [["behaviour=fail"], ["x=3"]]
     rets = launch(APP_DIR, [*TWO_STEP, endpoint(emulator.endpoint)], jobs, tmp_path)
+    # one line per job as it ends, with the state the server gave it
+    sweep = manifest_sweep_id(tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    finished = sorted(line.partition("] ")[2] for line in lines if "] #" in line)
+    assert finished == [
+        f"#0 : failed (sweep-app-{sweep}-0)",
+        f"#1 : succeeded (sweep-app-{sweep}-1)",
+    ]
     assert rets[0].status == JobStatus.FAILED
     message = str(rets[0]._return_value)
     assert "the pipeline job failed" in message

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from vertex_launch import APP_DIR, plan_sweep
 
+from hydra_plugins.hydra_vertex_pipeline_launcher.callbacks import from_arg_json
 from hydra_vertex_pipelines.compiling.graph import kfp_name
 from hydra_vertex_pipelines.executors.vertex.labels import (
     APP_LABEL,
@@ -64,6 +65,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
     assert first.pipeline_spec["pipelineInfo"]["name"] == "sweep-app"
     values = [dict(j.runtime_config.parameter_values) for j in (first, second)]
     run_dirs = [v.pop("hydra_run_dir") for v in values]
+    assert [from_arg_json(v.pop("hydra_runtime"))["job.num"] for v in values] == [0, 1]
     assert values == [{"x": "1", "data__n": "2"}, {"x": "3", "data__n": "2"}]
     # each job's Hydra output goes under the pipeline root, laid out as the sweep is locally
     for plan, request, run_dir in zip((j.plan for j in jobs), requests, run_dirs, strict=True):

@@ -41,7 +41,7 @@ def plan_sweep(
     plans = plan_jobs(context, cfg, job_overrides, 0)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     executor = VertexExecutor(conf, sweep_dir, 0)
-    return conf, compile_jobs(conf, plans, sweep_dir, executor.main_run_dir)
+    return conf, compile_jobs(conf, plans, sweep_dir, executor)
 
 
 def launch(

@@ -14,6 +14,7 @@ from ...compiling.compiled_job import CompiledJob
 from ...compiling.run_dir import mounted_run_dir
 from ...interrupts import InterruptGuard
 from ...planning.job_plan import JobPlan
+from ...vertex_facts import mounted_path
 from .client import VertexClient, pipeline_service
 from .manifest import MANIFEST_NAME, ManifestSweep, ManifestWriter, read_manifest
 from .progress import state_text, summary_table
@@ -80,6 +81,10 @@ class VertexExecutor:
     def main_run_dir(self, plan: JobPlan) -> str:
         assert self.conf.pipeline_root is not None
         return mounted_run_dir(self.conf.pipeline_root, plan)
+
+    def artifact_root(self, plan: JobPlan) -> str:
+        assert self.conf.pipeline_root is not None
+        return mounted_path(self.conf.pipeline_root)
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         conf = self.conf

@@ -59,6 +59,8 @@ class JobEntry:
     hydra_output_uri: str | None = None
     # the DAG task whose output parameter is the return value; None: no return value
     main_task: str | None = None
+    # the main task is a custom job: its return value is return_value.json in its Hydra output
+    main_custom_job: bool = False
     # the last state recorded: a PipelineState name, NOT_CREATED, or None (not known)
     state: str | None = None
     error: str | None = None

@@ -40,6 +40,13 @@ class SweepProgress:
             log.info(text)
         self.last_counts = counts
 
+    def job_finished(self, text: str) -> None:
+        """A log line for a job that finished, above the counts line on a terminal."""
+        if self.live:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+        log.info(text)
+
     def close(self) -> None:
         if self.live:
             self.stream.write("\n")

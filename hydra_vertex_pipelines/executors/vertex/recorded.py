@@ -11,6 +11,7 @@ from typing import Any
 
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState
 
+from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ...vertex_facts import TERMINAL_JOB_STATES
 from .client import VertexClient, pipeline_service
 from .manifest import (
@@ -114,12 +115,23 @@ class RecordedSweep:
         if state not in TERMINAL_JOB_STATES:
             return JobResult(entry, state, error=entry.error if state == NOT_CREATED else None)
         job = self.client.get(entry.name)
+        copied = None
         if entry.hydra_output_uri and entry.job_dir:
             dest = Path(entry.job_dir) / HYDRA_OUTPUT_DIR
-            copier.copy(entry.hydra_output_uri, dest, f"#{entry.job_num}")
+            copied = (
+                dest if copier.copy(entry.hydra_output_uri, dest, f"#{entry.job_num}") else None
+            )
         if state != "PIPELINE_STATE_SUCCEEDED":
             return JobResult(entry, state, error=job.error.message or "no error message")
-        text = return_value_text(job, entry.main_task) if entry.main_task else None
+        if entry.main_task is None:
+            return JobResult(entry, state)
+        if entry.main_custom_job:  # its value is a file of its Hydra output dir
+            text = None if copied is None else read_return_value(copied)
+            if text is None:
+                why = f"no {RETURN_VALUE_FILE} in its Hydra output {entry.hydra_output_uri}"
+                return JobResult(entry, state, error=f"the return value was not read: {why}")
+        else:
+            text = return_value_text(job, entry.main_task)
         return JobResult(entry, state, value=None if text is None else json.loads(text))
 
     def close(self) -> None:

@@ -137,6 +137,8 @@ def template_job(conf: VertexPipelineLauncherConf, template: PipelineTemplate) -
         job.service_account = conf.service_account
     if conf.network:
         job.network = conf.network
+    if conf.reserved_ip_ranges:
+        job.reserved_ip_ranges = list(conf.reserved_ip_ranges)
     if conf.encryption_spec_key_name:
         job.encryption_spec = EncryptionSpec(kms_key_name=conf.encryption_spec_key_name)
     return job

@@ -6,11 +6,13 @@ output artifacts' URIs in `outputs[<name>].artifacts`.
 """
 
 import json
+from pathlib import Path
 
 from google.api_core import exceptions
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
 from hydra.core.utils import JobReturn
 
+from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ...compiling.template import RETURN_VALUE_OUTPUT
 from ...returns import completed, failed
 from .client import VertexClient
@@ -22,11 +24,13 @@ HYDRA_OUTPUT_DIR = "hydra_output"
 
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
-    """The task by its DAG key: taskUniqueName of a root task (taskName may be its display name)."""
-    for detail in job.job_detail.task_details:
-        if dag_task in (detail.task_unique_name, detail.task_name):
-            return detail
-    return None
+    """The task by its DAG key: taskUniqueName, else taskName (which may be its display name).
+    The root DAG's detail, named after the pipeline (which may be the task's name too), has no
+    parent task and is no task."""
+    tasks = [d for d in job.job_detail.task_details if d.parent_task_id]
+    by_unique_name = [d for d in tasks if d.task_unique_name == dag_task]
+    by_name = [d for d in tasks if d.task_name == dag_task]
+    return next(iter(by_unique_name or by_name), None)
 
 
 def failure_message(job: PipelineJob, console_url: str) -> str:
@@ -41,7 +45,7 @@ def failure_message(job: PipelineJob, console_url: str) -> str:
 
 
 def return_value_text(job: PipelineJob, main_task: str) -> str | None:
-    """The JSON text the main task reported as its return value, if any."""
+    """The JSON text the main task reported as its return value (an output parameter), if any."""
     detail = task_detail(job, main_task)
     text = (
         None if detail is None else detail.execution.metadata.get(f"output:{RETURN_VALUE_OUTPUT}")
@@ -49,13 +53,32 @@ def return_value_text(job: PipelineJob, main_task: str) -> str | None:
     return None if text is None else str(text)
 
 
-def vertex_job_return(request: JobRequest, job: PipelineJob, return_value: bool) -> JobReturn:
-    """COMPLETED with the main task's return value (JSON text) or FAILED with the reason."""
+def vertex_job_return(
+    request: JobRequest, job: PipelineJob, return_value: bool, hydra_output: Path | None
+) -> JobReturn:
+    """COMPLETED with the main task's return value (JSON text) or FAILED with the reason. A
+    custom-job main writes its value into its Hydra output dir, read from its copy
+    `hydra_output` (None: the copy was not made)."""
     plan, main_task = request.plan, request.compiled.template.main_task
     if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
         return failed(plan, f"job #{plan.num}: {failure_message(job, request.console_url)}")
     if not return_value:
         return completed(plan, None)
+    if request.compiled.template.main_custom_job:
+        written = None if hydra_output is None else read_return_value(hydra_output)
+        if written is None:
+            where = (
+                "which was not copied back (see the warning above)"
+                if hydra_output is None
+                else f"(copied to {hydra_output})"
+            )
+            return failed(
+                plan,
+                f"job #{plan.num} succeeded, but its main task {main_task} (a custom job) left "
+                f"no {RETURN_VALUE_FILE} in its Hydra output dir {request.hydra_output_uri} "
+                f"{where}. Details: {request.console_url}",
+            )
+        return completed(plan, json.loads(written))
     text = return_value_text(job, main_task)
     if text is None:
         return failed(
@@ -87,5 +110,6 @@ def collect(
         return failed(
             plan, f"job #{plan.num} finished, but Vertex AI refused to give its result: {e}"
         )
-    copier.copy(request.hydra_output_uri, plan.job_dir / HYDRA_OUTPUT_DIR, f"#{plan.num}")
-    return vertex_job_return(request, job, return_value)
+    dest = plan.job_dir / HYDRA_OUTPUT_DIR
+    copied = copier.copy(request.hydra_output_uri, dest, f"#{plan.num}")
+    return vertex_job_return(request, job, return_value, dest if copied else None)

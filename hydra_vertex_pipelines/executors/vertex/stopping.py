@@ -4,6 +4,7 @@ the jobs running (or cancelling them: cancel_on_outage). Either way the manifest
 the user is told how to pick the sweep up again."""
 
 import logging
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from hydra.errors import CompactHydraException
 
-from ...planning.overrides import hydra_path_value
+from ...planning.overrides import in_quotes
 from .cancel import cancel_jobs, cleanup_client
 from .retry import GaveUp
 from .sweep_run import SweepRun
@@ -19,16 +20,24 @@ from .sweep_run import SweepRun
 log = logging.getLogger(__name__)
 
 _REPLACED = ("hydra.launcher.resume=", "hydra.sweep.dir=")
+# a path that Hydra's override grammar reads unquoted as itself
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_./-]+")
 
 
 class VertexUnreachable(CompactHydraException):
     """The wait gave up: Vertex AI did not answer for outage_deadline_s."""
 
 
+def path_value(path: str) -> str:
+    """A path as the value of a Hydra override: as is when plain, else single-quoted (text to
+    Hydra and OmegaConf, whatever it holds)."""
+    return path if _PLAIN_PATH.fullmatch(path) else "'" + in_quotes(path, "'") + "'"
+
+
 def resume_command(sweep_dir: Path, argv: Sequence[str] = tuple(sys.argv)) -> str:
     """This launch's command line with resume=true and its sweep dir."""
     kept = [a for a in argv[1:] if not a.lstrip("+").startswith(_REPLACED)]
-    extra = ["hydra.launcher.resume=true", f"hydra.sweep.dir={hydra_path_value(str(sweep_dir))}"]
+    extra = ["hydra.launcher.resume=true", f"hydra.sweep.dir={path_value(str(sweep_dir))}"]
     return shlex.join(["python", argv[0] if argv else "app.py", *kept, *extra])
 
 

@@ -60,14 +60,18 @@ class OutputCopier:
         except Exception as e:  # no ADC, unreadable credentials file, ...
             self._why_not = f"no Cloud Storage client ({type(e).__name__}: {e})"
 
-    def copy(self, uri: str, dest: Path, label: str) -> None:
+    def copy(self, uri: str, dest: Path, label: str) -> bool:
+        """Whether the folder was copied; why not is a warning (once per sweep without a
+        client)."""
         if self.client is None:
             with self._lock:
                 why, self._why_not = self._why_not, None
             if why is not None:  # said once per sweep
                 log.warning(f"Hydra outputs are not copied back: {why}")
-            return
+            return False
         try:
             download_folder(self.client, uri, dest)
         except Exception as e:  # credentials, network, RetryError, permissions: never fatal
             log.warning(f"{label}: Hydra output not copied from {uri}: {type(e).__name__}: {e}")
+            return False
+        return True

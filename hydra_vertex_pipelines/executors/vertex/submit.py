@@ -47,6 +47,7 @@ def manifest_entry(request: JobRequest, name: str, return_value: bool) -> JobEnt
         job_dir=str(plan.job_dir),
         hydra_output_uri=request.hydra_output_uri,
         main_task=request.compiled.template.main_task if return_value else None,
+        main_custom_job=request.compiled.template.main_custom_job,
     )
 
 

@@ -179,13 +179,20 @@ class SweepRun:
         )
         self.collecting = pool
         futures: dict[int, Future[JobReturn]] = {}
+        # adopted jobs that had finished: their line was logged when they were adopted
+        ended_before = {job_id for job_id, state in self.states.items() if is_finished(state)}
 
         def on_change(job_id: str, state: PipelineState) -> None:
             self.manifest.state(self.sweep, job_id, PipelineState(state).name)
             if is_finished(state):
                 result = created[job_id]
                 assert result.job is not None
-                futures[result.request.plan.num] = pool.submit(
+                num = result.request.plan.num
+                if job_id not in ended_before:
+                    progress.job_finished(
+                        f"#{num} : {state_text(PipelineState(state).name)} ({job_id})"
+                    )
+                futures[num] = pool.submit(
                     collect,
                     self.poll_client,
                     copier,

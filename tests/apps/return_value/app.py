@@ -3,6 +3,7 @@
 from typing import Any
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 
@@ -19,7 +20,14 @@ def main(cfg: DictConfig) -> Any:
         raise RuntimeError("the task failed")
     if kind.startswith("numpy"):
         return _numpy(kind)
+    job = HydraConfig.get().job
     values: dict[str, Any] = {
+        "runtime": {
+            "num": job.num,
+            "id": job.id,
+            "name": job.name,
+            "subdir": HydraConfig.get().sweep.subdir,
+        },
         "float": 2.0,
         "int": 3,
         "str": "done",

@@ -3,6 +3,8 @@ launcher compiles (`key=value`); it acts on these keys:
 
     counter=<file>       append a line (how many times the task really ran)
     mode=fail|sleep      exit 3 | sleep until killed
+    mode=detach          start a grandchild in its own session that holds stdout (its pid in
+                         <counter>.pid), then sleep until killed
     in.<name>=<dir>      an input artifact: its data.txt is read
     out.<name>=<dir>     an output artifact: data.txt is written (with data.n)
     hydra.run.dir=<dir>  created, with a marker file
@@ -10,6 +12,7 @@ launcher compiles (`key=value`); it acts on these keys:
 """
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,8 +20,14 @@ from pathlib import Path
 RETURN_VALUE_KEY = "hydra.callbacks.vertex_pipeline_return_value.output_file"
 
 
+def unquoted(value: str) -> str:
+    """A quoted value's text (the launcher quotes paths; these are plain)."""
+    quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "'\""
+    return value[1:-1] if quoted else value
+
+
 def main(argv: list[str]) -> int:
-    args = dict(arg.lstrip("+~").split("=", 1) for arg in argv)
+    args = {k: unquoted(v) for k, v in (arg.lstrip("+~").split("=", 1) for arg in argv)}
     if "counter" in args:
         with open(args["counter"], "a", encoding="utf-8") as counter:
             counter.write("ran\n")
@@ -26,7 +35,11 @@ def main(argv: list[str]) -> int:
     if mode == "fail":
         print("the component failed on purpose", file=sys.stderr)
         return 3
-    if mode == "sleep":
+    if mode == "detach":
+        sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+        grandchild = subprocess.Popen(sleeper, start_new_session=True)
+        Path(f"{args['counter']}.pid").write_text(str(grandchild.pid))
+    if mode in ("sleep", "detach"):
         time.sleep(600)
     inputs = {
         key[len("in.") :]: (Path(path) / "data.txt").read_text()

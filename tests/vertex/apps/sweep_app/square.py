@@ -12,7 +12,7 @@ from pathlib import Path
 
 CALLBACK_FILE = "++hydra.callbacks.vertex_pipeline_return_value.output_file"
 
-args = dict(arg.split("=", 1) for arg in sys.argv[1:])
+args = {k: v.strip("'\"") for k, v in (arg.split("=", 1) for arg in sys.argv[1:])}
 if "+release" in args:
     while not Path(args["+release"]).exists():
         time.sleep(0.05)
