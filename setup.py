@@ -65,7 +65,10 @@ setup(
         ],
     },
     entry_points={
-        "console_scripts": ["hydra-vertex-emulator = hydra_vertex_emulator.__main__:main"],
+        "console_scripts": [
+            "hydra-vertex-emulator = hydra_vertex_emulator.__main__:main",
+            "hydra-vertex-sweep = hydra_vertex_pipelines.sweep_cli:main",
+        ],
         "pytest11": ["hydra_vertex_emulator = hydra_vertex_emulator.pytest_plugin"],
     },
     include_package_data=True,

@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--parallel-jobs", type=int, default=4, help="the emulator's")
     args = parser.parse_args()
     wait_start = WaitStart()
-    vertex_log = logging.getLogger("hydra_vertex_pipelines.executors.vertex.executor")
+    vertex_log = logging.getLogger("hydra_vertex_pipelines.executors.vertex.sweep_run")
     vertex_log.setLevel(logging.INFO)
     vertex_log.addHandler(wait_start)
     gcs = contextlib.ExitStack()

@@ -1,9 +1,11 @@
 """The emulator as an object: build it from an EmulatorConfig, serve, inspect, close."""
 
+import contextlib
 import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -122,6 +124,26 @@ class Emulator:
         self._thread.start()
         log.info(f"Vertex AI Pipelines emulator on {self.endpoint} (storage: {self.storage_dir})")
         return self
+
+    @contextlib.contextmanager
+    def api_down(self) -> Iterator[None]:
+        """A restart of the API endpoint: inside the block the port refuses connections (the
+        server stops listening); after it the same port answers again. What a restarted Vertex
+        AI endpoint keeps is kept: the jobs (which go on running meanwhile), storage, counters
+        and fault settings."""
+        assert self._thread is not None, "start() the emulator first"
+        # the host as it was given (the guard accepts it as Host), the port it got
+        address = (self._server.guard.bind_host, self._server.server_address[1])
+        service = self._server.service
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+        log.info(f"Emulator API down (port {address[1]} refuses connections)")
+        try:
+            yield
+        finally:
+            self._server = EmulatorHTTPServer(address, service, self._stats, self._faults)
+            self.start()
 
     def serve_forever(self) -> None:
         """Serve in this thread until `close()` (from another thread) or KeyboardInterrupt."""

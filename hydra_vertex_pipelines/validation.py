@@ -72,6 +72,20 @@ def _labels(conf: VertexPipelineLauncherConf) -> Iterator[str]:
             yield f"{_L}.labels.{label_key}: {problem} ({_label_fix(label_key, label_value)})"
 
 
+def _durability(conf: VertexPipelineLauncherConf) -> Iterator[str]:
+    deadline = conf.outage_deadline_s
+    if not math.isfinite(deadline) or deadline < 0:
+        yield (
+            f"{_L}.outage_deadline_s={deadline}: set a number of seconds, 0 or more, e.g. "
+            f"{_L}.outage_deadline_s=600."
+        )
+    if conf.resume and conf.mode != Mode.vertex:
+        yield (
+            f"{_L}.resume=true adopts jobs submitted to Vertex AI: it needs mode=vertex "
+            f"(mode={conf.mode.value} records no jobs to resume); drop it, {_L}.resume=false."
+        )
+
+
 def problems(conf: VertexPipelineLauncherConf) -> list[str]:
     found = []
     if not kfp_name(conf.pipeline_name):
@@ -89,6 +103,7 @@ def problems(conf: VertexPipelineLauncherConf) -> list[str]:
             f"{_L}.poll_interval_s={conf.poll_interval_s}: set a positive number, "
             f"e.g. {_L}.poll_interval_s=30."
         )
+    found += _durability(conf)
     found += _labels(conf)
     if conf.reserved_ip_ranges and not conf.network:
         found.append(

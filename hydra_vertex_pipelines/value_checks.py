@@ -1,6 +1,7 @@
 """Checks of single launcher values against what Cloud Storage, Vertex AI and kfp accept: the
-pipeline root, project and location, the pipeline name's length, labels that would merge,
-machine resources and output names. Each problem names the key and a fix that is an override."""
+pipeline root, project and location, the API endpoint, the pipeline name's length, labels that
+would merge, machine resources and output names. Each problem names the key and a fix that is an
+override."""
 
 import difflib
 import keyword
@@ -16,7 +17,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 from .choices import Mode
 from .compiling.graph import kfp_name
 from .executors.vertex.labels import sanitize_label
-from .override_text import entry_override, removal
+from .override_text import entry_override, override_value, removal
 from .vertex_facts import (
     ACCELERATOR_TYPES,
     GS,
@@ -36,6 +37,8 @@ _OUTPUT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ZERO_CPU = re.compile(r"^(0+(\.0*)?|\.0+)m?$")
 _ZERO_MEMORY = re.compile(r"^0+[A-Za-z]*$")
 _ROOT_EXAMPLE = "gs://my-bucket/pipelines"
+# scheme://user[:password]@ at the start of a URL
+_URL_USER = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@")
 
 
 def _root_fix(bucket: str, path: str) -> str:
@@ -92,6 +95,18 @@ def _project_location(conf: VertexPipelineLauncherConf) -> Iterator[str]:
         )
     if location and not LOCATION.match(location):
         yield f"{_L}.location={location!r} is not a region: write e.g. {_L}.location=us-central1."
+
+
+def _api_endpoint(endpoint: str | None) -> Iterator[str]:
+    """The endpoint is logged and recorded in the sweep's manifest: no password in it."""
+    if endpoint and _URL_USER.search(endpoint):
+        fix = _URL_USER.sub(r"\1", endpoint)
+        yield (
+            f"{_L}.api_endpoint: the URL holds a user name or password, which would be logged "
+            "and written into <sweep dir>/vertex_jobs.jsonl; the launcher authenticates with "
+            f"Application Default Credentials: leave them out, {_L}.api_endpoint="
+            f"{override_value(fix)}."
+        )
 
 
 def _labels(conf: VertexPipelineLauncherConf) -> Iterator[str]:
@@ -167,6 +182,7 @@ def launcher_value_problems(conf: VertexPipelineLauncherConf) -> Iterator[str]:
             f"{_L}.pipeline_name={shorter}."
         )
     yield from pipeline_root_problems(conf.pipeline_root)
+    yield from _api_endpoint(conf.api_endpoint)
     if conf.mode == Mode.vertex:
         yield from _project_location(conf)
     yield from _labels(conf)

@@ -140,7 +140,13 @@ def test_parallel_jobs_run_at_once(tmp_path: Path) -> None:
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * 2
 
 
-def test_ctrl_c_stops_every_child_and_exits_nonzero(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_an_interrupt_stops_every_child_and_exits_nonzero(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Ctrl-C, and the SIGTERM / SIGHUP of `timeout`, CI, `docker stop` or a closed terminal."""
     pid_file = tmp_path / "pids.json"
     proc = subprocess.Popen(
         [
@@ -162,9 +168,11 @@ def test_ctrl_c_stops_every_child_and_exits_nonzero(tmp_path: Path) -> None:
             break
     else:
         pytest.fail("the component never became ready")
-    proc.send_signal(signal.SIGINT)
-    proc.stdout.read()
-    assert proc.wait(timeout=60) != 0
+    proc.send_signal(sig)
+    output = proc.stdout.read()
+    assert proc.wait(timeout=60) == 128 + sig
+    assert f"Interrupted ({sig.name}): the sweep's components were stopped" in output
+    assert "Traceback" not in output
     pids = json.loads(pid_file.read_text())
     assert still_alive(pids) == []
     assert processes_mentioning(str(tmp_path)) == []

@@ -529,9 +529,9 @@ CASES = [
     Case(
         "too-many-labels",
         [f"++{L}.labels={{{LABELS_60}}}"],
-        f"{L}.labels has 60 labels; with the launcher's own a job may carry 59 more",
-        f"remove 1, e.g. ~{L}.labels.l59",
-        fixed=[f"++{L}.labels={{{LABELS_60}}}", f"~{L}.labels.l59"],
+        f"{L}.labels has 60 labels; with the launcher's own a job may carry 58 more",
+        f"remove 2, e.g. ~{L}.labels.l58 ~{L}.labels.l59",
+        fixed=[f"++{L}.labels={{{LABELS_60}}}", f"~{L}.labels.l58", f"~{L}.labels.l59"],
     ),
     Case(
         "label-key-too-long",
@@ -580,6 +580,20 @@ CASES = [
         fixed=[*LOCAL, f"{C}.data.command=[python,-m,my_app]"],
     ),
     Case(
+        "outage-deadline-negative",
+        [f"{L}.outage_deadline_s=-1"],
+        f"{L}.outage_deadline_s=-1.0",
+        f"set a number of seconds, 0 or more, e.g. {L}.outage_deadline_s=600",
+        fixed=[f"{L}.outage_deadline_s=600"],
+    ),
+    Case(
+        "resume-outside-vertex-mode",
+        [*LOCAL, f"{L}.resume=true"],
+        f"{L}.resume=true adopts jobs submitted to Vertex AI: it needs mode=vertex",
+        f"drop it, {L}.resume=false",
+        fixed=[*LOCAL, f"{L}.resume=false"],
+    ),
+    Case(
         "override-key-without-letter-or-digit",
         ["+_=1"],
         "Override key '+_' cannot be mapped to a pipeline parameter name",
@@ -588,6 +602,14 @@ CASES = [
         quoted=False,
     ),
     # secrets: nothing resolved from this machine's environment, no credential compiled
+    Case(
+        "api-endpoint-with-a-password",
+        [f"{L}.api_endpoint='http://bob:s3cret@127.0.0.1:8080'"],
+        f"{L}.api_endpoint: the URL holds a user name or password",
+        f"leave them out, {L}.api_endpoint='http://127.0.0.1:8080'",
+        fixed=[f"{L}.api_endpoint='http://127.0.0.1:8080'"],
+        hidden="s3cret",
+    ),
     Case(
         "env-interpolation",
         [f"+{C}.train.env.RUN_NOTE='${{oc.env:HOME}}'"],

@@ -151,8 +151,20 @@ class VertexPipelineLauncherConf:
     poll_interval_s: float = 30.0
     # parallel create calls
     max_concurrent_submissions: int = 16
-    # Ctrl-C cancels what this sweep submitted
+    # Ctrl-C, SIGTERM or SIGHUP cancels what this sweep submitted
     cancel_on_interrupt: bool = True
+    # adopt the previous launch recorded in <sweep dir>/vertex_jobs.jsonl (same command and
+    # hydra.sweep.dir): jobs that succeeded return their results, running ones are waited for,
+    # failed, cancelled or missing ones are submitted (again)
+    resume: bool = False
+    # seconds that submission and the wait ride out Vertex AI failing (429, 5xx, dropped
+    # connections), backing off, before giving up; the jobs keep running for resume=true
+    outage_deadline_s: float = 600.0
+    # when the wait gives up after outage_deadline_s, cancel the unfinished jobs (best effort)
+    cancel_on_outage: bool = False
+    # tasks that run the same in every job (the data step of an lr sweep, caching on) run once:
+    # one job is submitted first, the others once those tasks have run there (cache hits)
+    shared_steps_once: bool = True
     # main component gets the callback that reports the task function's return value
     return_value: bool = True
     # the default pipeline's one component, the launching app, used while components is empty

@@ -19,6 +19,7 @@ from ..compiling.compiled_job import CompiledJob
 from ..compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ..compiling.run_dir import local_artifacts, local_run_dir
 from ..compiling.template import RETURN_VALUE_OUTPUT
+from ..interrupts import InterruptGuard
 from ..planning.job_plan import JobPlan
 from ..returns import completed, failed
 from ..runner import (
@@ -141,6 +142,18 @@ class LocalExecutor:
         )
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+        """The jobs' results; Ctrl-C, SIGTERM or SIGHUP stops every component (its whole
+        process group) and ends the launcher without a traceback."""
+        with InterruptGuard() as guard:
+            try:
+                return self._execute(jobs)
+            except KeyboardInterrupt:
+                log.warning(
+                    f"Interrupted ({guard.signal_name}): the sweep's components were stopped"
+                )
+                raise guard.exit() from None
+
+    def _execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         log.info(
             "Local mode: images and resources are not used; components run with this "
             "machine's interpreter and packages"

@@ -14,14 +14,18 @@ from hydra_vertex_emulator.emulator import Emulator
 StartEmulator = Callable[..., Emulator]
 
 
-def emulator_jobs(emulator: Emulator, label: str, value: str) -> list[dict[str, Any]]:
-    """Every job with the label, as the emulator's REST API lists it (read server-side, without
-    the client under test)."""
+def emulator_jobs(
+    emulator: Emulator, label: str | None = None, value: str = ""
+) -> list[dict[str, Any]]:
+    """Every job with the label (every job of the project without one), as the emulator's REST
+    API lists it (read server-side, without the client under test)."""
     url = f"{emulator.endpoint}/v1/projects/test-project/locations/us-central1/pipelineJobs"
     jobs: list[dict[str, Any]] = []
     token = ""
     while True:
-        params = {"filter": f'labels.{label}="{value}"', "pageToken": token}
+        params = {"pageToken": token}
+        if label is not None:
+            params["filter"] = f'labels.{label}="{value}"'
         page = requests.get(url, params=params, timeout=10).json()
         jobs += page.get("pipelineJobs", [])
         token = page.get("nextPageToken", "")

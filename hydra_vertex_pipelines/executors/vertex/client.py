@@ -24,8 +24,9 @@ from .retry import RetryPolicy, call_with_retries
 REQUEST_TIMEOUT_S = 60.0
 # AIP-158: a larger page size than the service allows is lowered to its maximum, not refused
 LIST_PAGE_SIZE = 1000
-# what a status poll reads of each job (List answers are otherwise full PipelineJobs)
-LIST_READ_MASK = ("name", "state")
+# what a status poll reads of each job (List answers are otherwise full PipelineJobs): the
+# labels say which job of the sweep it is and what it runs (resume checks the digest)
+LIST_READ_MASK = ("name", "state", "labels")
 
 
 class VertexCredentialsError(CompactHydraException):
@@ -79,8 +80,14 @@ class VertexClient:
         self, service: PipelineServiceClient, project: str, location: str, policy: RetryPolicy
     ) -> None:
         self.service = service
+        self.project = project
+        self.location = location
         self.parent = f"projects/{project}/locations/{location}"
         self.policy = policy
+
+    def with_policy(self, policy: RetryPolicy) -> "VertexClient":
+        """The same connection under another retry policy."""
+        return VertexClient(self.service, self.project, self.location, policy)
 
     def name_of(self, job_id: str) -> str:
         return f"{self.parent}/pipelineJobs/{job_id}"
@@ -130,8 +137,9 @@ class VertexClient:
             f"list jobs labelled {key}={value}",
         )
 
-    def cancel(self, name: str) -> None:
-        """Ask Vertex to cancel the job; one that has ended meanwhile is left as it is."""
+    def cancel(self, name: str) -> bool:
+        """Ask Vertex to cancel the job: True if asked; False if it had ended meanwhile (it is
+        left as it is)."""
         try:
             call_with_retries(
                 lambda: self.service.cancel_pipeline_job(
@@ -143,3 +151,5 @@ class VertexClient:
         except exceptions.BadRequest as e:
             if rpc_status(e) != "FAILED_PRECONDITION":
                 raise
+            return False
+        return True

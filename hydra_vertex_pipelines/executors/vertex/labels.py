@@ -9,8 +9,10 @@ JOB_NUM_LABEL = "hydra-job-num"
 APP_LABEL = "hydra-app"
 # hash of what the job runs: a job id that exists already is only adopted if this matches
 DIGEST_LABEL = "hydra-job-digest"
+# 1, or the how-manieth submission of the job after earlier ones failed (resume=true)
+ATTEMPT_LABEL = "hydra-attempt"
 # on every job
-LAUNCHER_LABELS = (SWEEP_LABEL, JOB_NUM_LABEL, APP_LABEL, DIGEST_LABEL)
+LAUNCHER_LABELS = (SWEEP_LABEL, JOB_NUM_LABEL, APP_LABEL, DIGEST_LABEL, ATTEMPT_LABEL)
 # the Vertex AI Experiments name, when one is set (runs are not associated through the
 # metadata service)
 EXPERIMENT_LABEL = "hydra-experiment"

@@ -53,10 +53,14 @@ class SweepProgress:
             self.stream.flush()
 
 
-def summary_table(rows: Sequence[tuple[int, str, str, str]]) -> str:
-    """Rows of (job num, state, value, job id) as an aligned text table."""
-    header = ("#", "state", "value", "job id")
-    cells = [header, *[(str(n), s, v, j) for n, s, v, j in rows]]
+SUMMARY_HEADER = ("#", "state", "value", "job id")
+
+
+def summary_table(
+    rows: Sequence[tuple[int | str, ...]], header: Sequence[str] = SUMMARY_HEADER
+) -> str:
+    """Rows of (job num, then a text per column of `header` after "#") as an aligned table."""
+    cells = [tuple(header), *[tuple(str(cell) for cell in row) for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join(line.rstrip() for line in lines)

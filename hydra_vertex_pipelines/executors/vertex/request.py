@@ -9,6 +9,7 @@ same id, so a create retried after its answer was lost meets ALREADY_EXISTS inst
 the job twice.
 """
 
+import dataclasses
 import hashlib
 import json
 import socket
@@ -36,6 +37,7 @@ from ...vertex_facts import (
 )
 from .labels import (
     APP_LABEL,
+    ATTEMPT_LABEL,
     DIGEST_LABEL,
     EXPERIMENT_LABEL,
     JOB_NUM_LABEL,
@@ -58,6 +60,8 @@ class JobRequest:
     console_url: str
     # gs:// URI of the main component's Hydra output dir (its hydra.run.dir)
     hydra_output_uri: str
+    # 1, or the how-manieth submission of this job (resume=true after failed attempts)
+    attempt: int = 1
 
     @property
     def plan(self) -> JobPlan:
@@ -66,6 +70,10 @@ class JobRequest:
     @property
     def digest(self) -> str:
         return str(self.pipeline_job.labels[DIGEST_LABEL])
+
+    @property
+    def sweep_id(self) -> str:
+        return str(self.pipeline_job.labels[SWEEP_LABEL])
 
     @property
     def description(self) -> str:
@@ -85,11 +93,11 @@ def sweep_id(sweep_dir: Path, started_ns: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def job_id(pipeline_name: str, sweep: str, num: int) -> str:
+def job_id(pipeline_name: str, sweep: str, num: int, attempt: int = 1) -> str:
     """A valid Vertex job id: [a-z][-a-z0-9]*, at most 128 characters; pipeline names are kfp
     names already ([a-z0-9-])."""
     stem = pipeline_name if pipeline_name[:1].isalpha() else f"job-{pipeline_name}"
-    suffix = f"-{sweep}-{num}"
+    suffix = f"-{sweep}-{num}" + (f"-try{attempt}" if attempt > 1 else "")
     return stem[: MAX_JOB_ID_LENGTH - len(suffix)].rstrip("-") + suffix
 
 
@@ -110,6 +118,7 @@ def job_labels(
         JOB_NUM_LABEL: str(plan.num),
         APP_LABEL: plan.job_name,
         DIGEST_LABEL: digest,
+        ATTEMPT_LABEL: "1",
     }
     return sanitize_labels(labels)
 
@@ -163,3 +172,19 @@ def job_requests(
             )
         )
     return requests
+
+
+def with_attempt(request: JobRequest, attempt: int, project: str, location: str) -> JobRequest:
+    """The same job submitted again as attempt number `attempt`: a new job id, the same spec,
+    parameters and digest."""
+    template = request.compiled.template
+    job = PipelineJob(request.pipeline_job)
+    job.labels[ATTEMPT_LABEL] = str(attempt)
+    jid = job_id(template.pipeline_name, request.sweep_id, request.plan.num, attempt)
+    return dataclasses.replace(
+        request,
+        job_id=jid,
+        pipeline_job=job,
+        console_url=console_url(project, location, jid),
+        attempt=attempt,
+    )

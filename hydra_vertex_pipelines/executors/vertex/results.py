@@ -1,4 +1,5 @@
-"""The JobReturn of a finished Vertex AI pipeline job, read from its task details.
+"""The JobReturn of a finished Vertex AI pipeline job, read from its task details (one Get,
+retried like any call), its Hydra output copied back.
 
 Vertex keeps a task's output parameters in its execution's metadata as `output:<name>`, and its
 output artifacts' URIs in `outputs[<name>].artifacts`.
@@ -7,13 +8,19 @@ output artifacts' URIs in `outputs[<name>].artifacts`.
 import json
 from pathlib import Path
 
+from google.api_core import exceptions
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
 from hydra.core.utils import JobReturn
 
 from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ...compiling.template import RETURN_VALUE_OUTPUT
 from ...returns import completed, failed
+from .client import VertexClient
 from .request import JobRequest
+from .storage import OutputCopier
+
+# <job dir>/hydra_output: where the main task's Hydra output dir is copied
+HYDRA_OUTPUT_DIR = "hydra_output"
 
 
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
@@ -37,30 +44,42 @@ def failure_message(job: PipelineJob, console_url: str) -> str:
     return "\n".join(lines)
 
 
+def return_value_text(job: PipelineJob, main_task: str) -> str | None:
+    """The JSON text the main task reported as its return value (an output parameter), if any."""
+    detail = task_detail(job, main_task)
+    text = (
+        None if detail is None else detail.execution.metadata.get(f"output:{RETURN_VALUE_OUTPUT}")
+    )
+    return None if text is None else str(text)
+
+
 def vertex_job_return(
-    request: JobRequest, job: PipelineJob, return_value: bool, hydra_output: Path
+    request: JobRequest, job: PipelineJob, return_value: bool, hydra_output: Path | None
 ) -> JobReturn:
     """COMPLETED with the main task's return value (JSON text) or FAILED with the reason. A
     custom-job main writes its value into its Hydra output dir, read from its copy
-    `hydra_output`."""
+    `hydra_output` (None: the copy was not made)."""
     plan, main_task = request.plan, request.compiled.template.main_task
     if job.state != PipelineState.PIPELINE_STATE_SUCCEEDED:
         return failed(plan, f"job #{plan.num}: {failure_message(job, request.console_url)}")
     if not return_value:
         return completed(plan, None)
     if request.compiled.template.main_custom_job:
-        written = read_return_value(hydra_output)
+        written = None if hydra_output is None else read_return_value(hydra_output)
         if written is None:
+            where = (
+                "which was not copied back (see the warning above)"
+                if hydra_output is None
+                else f"(copied to {hydra_output})"
+            )
             return failed(
                 plan,
                 f"job #{plan.num} succeeded, but its main task {main_task} (a custom job) left "
                 f"no {RETURN_VALUE_FILE} in its Hydra output dir {request.hydra_output_uri} "
-                f"(copied to {hydra_output}). Details: {request.console_url}",
+                f"{where}. Details: {request.console_url}",
             )
         return completed(plan, json.loads(written))
-    detail = task_detail(job, main_task)
-    key = f"output:{RETURN_VALUE_OUTPUT}"
-    text = None if detail is None else detail.execution.metadata.get(key)
+    text = return_value_text(job, main_task)
     if text is None:
         return failed(
             plan,
@@ -68,3 +87,29 @@ def vertex_job_return(
             f"(output parameter {RETURN_VALUE_OUTPUT}). Details: {request.console_url}",
         )
     return completed(plan, json.loads(text))
+
+
+def collect(
+    client: VertexClient,
+    copier: OutputCopier,
+    request: JobRequest,
+    name: str,
+    return_value: bool,
+) -> JobReturn:
+    """The finished job read in full (List omits task details), its Hydra output copied. A read
+    that keeps failing (GaveUp) or is cut short (Stopped) raises: whether the job succeeded is
+    the server's to say, never a failed read's."""
+    plan = request.plan
+    try:
+        job = client.get(name)
+    except exceptions.NotFound:
+        return failed(
+            plan, f"job #{plan.num} was deleted from Vertex AI before it finished ({name})"
+        )
+    except exceptions.GoogleAPICallError as e:
+        return failed(
+            plan, f"job #{plan.num} finished, but Vertex AI refused to give its result: {e}"
+        )
+    dest = plan.job_dir / HYDRA_OUTPUT_DIR
+    copied = copier.copy(request.hydra_output_uri, dest, f"#{plan.num}")
+    return vertex_job_return(request, job, return_value, dest if copied else None)

@@ -1,8 +1,12 @@
-"""Submission: every job's create call, `max_workers` at a time, one log line per job."""
+"""Submission: every job's create call, `max_workers` at a time, one log line per job.
+
+Each job's intent goes into the manifest (fsync) before its create is sent. An interrupt (the
+policy's stop event) starts no further create and no further retry; what was in flight finishes.
+"""
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from google.api_core import exceptions
@@ -11,7 +15,9 @@ from requests import RequestException
 
 from .client import VertexClient
 from .labels import DIGEST_LABEL
+from .manifest import NOT_CREATED, JobEntry, ManifestWriter
 from .request import JobRequest
+from .retry import GaveUp, Stopped
 
 log = logging.getLogger(__name__)
 
@@ -19,52 +25,108 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SubmittedJob:
     request: JobRequest
-    # the job as Vertex answered the create (or the GET after ALREADY_EXISTS); None: not created
+    # the job as Vertex answered the create (or the GET after ALREADY_EXISTS); None: no answer
     job: PipelineJob | None
-    # why the job was not created
+    # why the job was not created, or why it is not known whether it was
     error: str | None = None
+    # no answer, but the create was sent: the job may exist (a cancel by name settles it)
+    maybe_created: bool = False
 
 
-def _create(client: VertexClient, request: JobRequest) -> SubmittedJob:
+def manifest_entry(request: JobRequest, name: str, return_value: bool) -> JobEntry:
+    plan = request.plan
+    return JobEntry(
+        sweep_id=request.sweep_id,
+        job_num=plan.num,
+        job_id=request.job_id,
+        name=name,
+        overrides=list(plan.overrides),
+        console_url=request.console_url,
+        attempt=request.attempt,
+        digest=request.digest,
+        job_dir=str(plan.job_dir),
+        hydra_output_uri=request.hydra_output_uri,
+        main_task=request.compiled.template.main_task if return_value else None,
+        main_custom_job=request.compiled.template.main_custom_job,
+    )
+
+
+def create_job(
+    client: VertexClient, manifest: ManifestWriter, request: JobRequest, return_value: bool
+) -> SubmittedJob:
+    """Write the job's intent, create it, record the answer."""
+    stop = client.policy.stop
+    if stop.is_set():
+        return SubmittedJob(request, None, "not submitted: the sweep was interrupted")
+    manifest.intent(manifest_entry(request, client.name_of(request.job_id), return_value))
+    sweep, jid = request.sweep_id, request.job_id
     try:
-        job = client.create(request.pipeline_job, request.job_id)
+        job = client.create(request.pipeline_job, jid)
+    except (Stopped, GaveUp) as e:
+        return SubmittedJob(request, None, f"not known to be submitted: {e}", maybe_created=True)
     except exceptions.GoogleAPICallError as e:
-        return SubmittedJob(request, None, f"Vertex AI refused the job: {e.message}")
-    except RequestException as e:
-        return SubmittedJob(request, None, f"Vertex AI could not be reached: {e}")
+        error = f"Vertex AI refused the job: {e.message}"
+        manifest.state(sweep, jid, NOT_CREATED, error)
+        return SubmittedJob(request, None, error)
+    except RequestException as e:  # not a connection error: a bad endpoint URL, ...
+        error = f"Vertex AI could not be called: {e}"
+        manifest.state(sweep, jid, NOT_CREATED, error)
+        return SubmittedJob(request, None, error)
     if job.labels.get(DIGEST_LABEL) != request.digest:
-        return SubmittedJob(
-            request,
-            None,
-            f"job id {request.job_id} exists already and runs something else; it was not "
-            "adopted: launch the sweep again",
+        error = (
+            f"job id {jid} exists already and runs something else; it was not adopted: "
+            "launch the sweep again"
         )
+        manifest.state(sweep, jid, NOT_CREATED, error)
+        return SubmittedJob(request, None, error)
+    manifest.state(sweep, jid, job.state.name)
     return SubmittedJob(request, job)
 
 
-def submit_jobs(
-    client: VertexClient,
-    requests: Sequence[JobRequest],
-    max_workers: int,
-    submitted: dict[int, SubmittedJob],
-) -> None:
-    """Create the jobs; `submitted` (by job num) fills as answers come, so that whoever catches
-    an interrupt knows which jobs exist. An interrupt stops the creates not yet started."""
+class Submission:
+    """Creates run on a pool; `results` (by job num) fills as answers come, so that whoever
+    handles an interrupt knows which jobs exist."""
 
-    def create(request: JobRequest) -> SubmittedJob:
-        submitted[request.plan.num] = _create(client, request)
-        return submitted[request.plan.num]
+    def __init__(
+        self,
+        client: VertexClient,
+        manifest: ManifestWriter,
+        max_workers: int,
+        return_value: bool,
+    ) -> None:
+        self.client = client
+        self.manifest = manifest
+        self.return_value = return_value
+        self.results: dict[int, SubmittedJob] = {}
+        # job nums whose create has started (a worker took it)
+        self.started: set[int] = set()
+        self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="vertex-create")
+        self._futures: list[Future[SubmittedJob]] = []
 
-    pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="vertex-create")
-    try:
-        futures = [pool.submit(create, request) for request in requests]
+    @property
+    def in_flight(self) -> int:
+        """Creates started that have not answered yet."""
+        return len(self.started - set(self.results))
+
+    def _create(self, request: JobRequest) -> SubmittedJob:
+        self.started.add(request.plan.num)
+        result = create_job(self.client, self.manifest, request, self.return_value)
+        self.results[request.plan.num] = result
+        return result
+
+    def submit(self, requests: Sequence[JobRequest]) -> None:
+        """Start creating the jobs, then wait for their answers, logging each."""
+        futures = [self._pool.submit(self._create, r) for r in requests]
+        self._futures += futures
         for future in futures:
-            _log_submission(future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+            log_submission(future.result())
+
+    def finish(self, wait: bool) -> None:
+        """Start no more creates; with `wait`, let those in flight end."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
-def _log_submission(result: SubmittedJob) -> None:
+def log_submission(result: SubmittedJob) -> None:
     request = result.request
     head = f"\t#{request.plan.num} : {request.description} ->"
     if result.job is None:

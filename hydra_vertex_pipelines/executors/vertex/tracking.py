@@ -1,5 +1,9 @@
 """Waiting for a sweep: one List call per poll interval reads the state of all its jobs; a job
-that the List leaves out is read on its own (one Get), so that a deleted job ends the wait."""
+that the List leaves out is read on its own (one Get), so that a deleted job ends the wait.
+
+Each call rides out transient errors (an outage, a restarting endpoint) under the client's retry
+policy, for as long as its deadline; a call that gives up raises GaveUp.
+"""
 
 import time
 from collections.abc import Callable
@@ -34,14 +38,15 @@ def wait_for_jobs(
     states: dict[str, PipelineState],
     poll_interval_s: float,
     progress: SweepProgress,
-    on_finished: Callable[[str], None],
+    on_change: Callable[[str, PipelineState], None],
 ) -> None:
     """Poll until every job in `states` (job id -> last state seen, updated in place) has
-    finished, calling `on_finished(job id)` once per job as it finishes. Jobs of the sweep that
-    are not in `states` (earlier batches of a batched sweeper) are ignored; a job of `states`
-    that is not listed is read on its own."""
+    finished, calling `on_change(job id, state)` on each change, and once for each job that has
+    finished already. Jobs of the sweep that are not in `states` (earlier batches of a batched
+    sweeper, earlier attempts) are ignored; a job of `states` that is not listed is read on its
+    own."""
     for job in [j for j, state in states.items() if is_finished(state)]:
-        on_finished(job)
+        on_change(job, states[job])
     next_poll = time.monotonic()
     while not all(is_finished(s) for s in states.values()):
         time.sleep(max(0.0, next_poll - time.monotonic()))
@@ -51,7 +56,8 @@ def wait_for_jobs(
             for j in client.list_labelled(SWEEP_LABEL, sweep)
         }
         for job in [j for j, state in states.items() if not is_finished(state)]:
-            states[job] = listed[job] if job in listed else unlisted_state(client, job)
-            if is_finished(states[job]):
-                on_finished(job)
+            state = listed[job] if job in listed else unlisted_state(client, job)
+            if state != states[job]:
+                states[job] = state
+                on_change(job, state)
         progress.update(PipelineState(s).name for s in states.values())

@@ -1,5 +1,5 @@
 """Main step of the Vertex test pipeline: x squared plus the data step's n; `behaviour` picks how
-it ends."""
+it ends (fail_while: fails while the file `marker` exists)."""
 
 import sys
 import time
@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> Any:
-    if cfg.behaviour == "fail":
+    if cfg.behaviour == "fail" or (cfg.behaviour == "fail_while" and Path(cfg.marker).exists()):
         print("something went wrong in main", file=sys.stderr)
         sys.exit(3)
     if cfg.behaviour == "hang":

@@ -1,0 +1,224 @@
+"""SweepRun: one launch (one batch of a batched sweeper) of a sweep on Vertex AI, in order: record
+the sweep, adopt the previous launch's jobs (resume=true), submit the others (shared tasks first),
+wait, read each result as its job ends. What is known of every job lives here, so that an
+interrupt or an outage (stopping.py) can act on it at any instant."""
+
+import logging
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from google.cloud.aiplatform_v1.types import PipelineState
+from hydra.core.utils import JobReturn
+
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
+
+from ...planning.job_plan import JobPlan
+from ...returns import failed, unfinished
+from .client import VertexClient
+from .manifest import ManifestSweep, ManifestWriter, SweepHeader
+from .progress import SweepProgress, state_text
+from .request import JobRequest
+from .results import collect
+from .resume import listed_jobs, plan_resume
+from .retry import RetryPolicy
+from .shared import shared_tasks, wait_for_shared_tasks
+from .storage import OutputCopier
+from .submit import Submission, SubmittedJob
+from .tracking import is_finished, wait_for_jobs
+
+log = logging.getLogger(__name__)
+
+
+def poll_policy(conf: VertexPipelineLauncherConf, create_policy: RetryPolicy) -> RetryPolicy:
+    """Reads (status polls, results) back off up to a poll interval (at least 1 s, at most
+    30 s) between tries: a wait that rides out an outage notices its end about as soon as a poll
+    would. Creates keep the longer backoff that quota errors (429) call for."""
+    backoff = min(30.0, max(1.0, conf.poll_interval_s))
+    return RetryPolicy(
+        deadline_s=create_policy.deadline_s, max_backoff_s=backoff, stop=create_policy.stop
+    )
+
+
+def unwaited_returns(plans: Sequence[JobPlan]) -> dict[int, JobReturn]:
+    """The JobReturns of jobs submitted but not waited for: UNKNOWN, no value."""
+    return {plan.num: unfinished(plan) for plan in plans}
+
+
+class SweepRun:
+    def __init__(
+        self,
+        conf: VertexPipelineLauncherConf,
+        client: VertexClient,
+        manifest: ManifestWriter,
+        sweep: str,
+        sweep_dir: Path,
+    ) -> None:
+        self.conf = conf
+        self.client = client
+        self.poll_client = client.with_policy(poll_policy(conf, client.policy))
+        self.manifest = manifest
+        self.sweep = sweep
+        self.sweep_dir = sweep_dir
+        self.submission = Submission(
+            client, manifest, conf.max_concurrent_submissions, conf.return_value
+        )
+        # jobs of the previous launch found running what this one asks for (resume=true)
+        self.adopted: dict[int, SubmittedJob] = {}
+        # job id -> the last state seen, for every job that exists
+        self.states: dict[str, PipelineState] = {}
+        self.collecting: ThreadPoolExecutor | None = None
+
+    def jobs(self) -> dict[int, SubmittedJob]:
+        """Every job of this launch known so far, adopted or submitted, by job num."""
+        return self.adopted | dict(self.submission.results)
+
+    def unfinished_names(self) -> list[str]:
+        """Resource names of the jobs that exist and have not finished, as last seen."""
+        return [
+            r.job.name
+            for r in self.jobs().values()
+            if r.job is not None
+            and not is_finished(self.states.get(r.request.job_id, PipelineState(r.job.state)))
+        ]
+
+    def run(
+        self, requests: Sequence[JobRequest], previous: ManifestSweep | None
+    ) -> list[JobReturn]:
+        conf = self.conf
+        header = SweepHeader(
+            sweep_id=self.sweep,
+            project=self.client.project,
+            location=self.client.location,
+            api_endpoint=conf.api_endpoint,
+            pipeline_root=conf.pipeline_root,
+        )
+        self.manifest.sweep(header)
+        to_submit = list(requests) if previous is None else self.adopt(requests, previous)
+        builder = ThreadPoolExecutor(1, thread_name_prefix="vertex-returns")
+        # not waiting: their JobReturns (deep copies of configs) are built meanwhile
+        plans = [r.plan for r in requests]
+        unwaited = None if conf.wait else builder.submit(unwaited_returns, plans)
+        builder.shutdown(wait=False)
+        self.submit(to_submit)
+        self.submission.finish(wait=True)
+        jobs = self.jobs()
+        self.states |= {
+            r.request.job_id: PipelineState(r.job.state) for r in jobs.values() if r.job
+        }
+        if unwaited is None:
+            finished = self.wait_and_collect(jobs)
+        else:
+            log.info(
+                "Submitted; not waiting for results (wait=false). The jobs: "
+                f"{self.manifest.path}; `hydra-vertex-sweep wait {self.sweep_dir}` waits for them"
+            )
+            finished = unwaited.result()
+        return [job_return(plan, jobs[plan.num], finished) for plan in plans]
+
+    def adopt(self, requests: Sequence[JobRequest], previous: ManifestSweep) -> list[JobRequest]:
+        """The previous launch's jobs that run what `requests` ask for are adopted; the jobs to
+        submit are returned."""
+        listed = listed_jobs(self.poll_client, self.sweep)
+        plan = plan_resume(requests, previous, listed, self.client, str(self.manifest.path))
+        recorded = previous.latest()
+        counts = Counter(state_text(PipelineState(job.state).name) for _, job in plan.adopted)
+        adopted = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+        log.info(
+            f"Resuming sweep {self.sweep}: adopted {len(plan.adopted)} jobs ({adopted}); "
+            f"{len(plan.to_submit)} to submit, {len(plan.rerun)} of them again after failing"
+        )
+        for request, job in plan.adopted:
+            self.adopted[request.plan.num] = SubmittedJob(request, job)
+            state = PipelineState(job.state).name
+            if recorded[request.plan.num].state != state:
+                self.manifest.state(self.sweep, request.job_id, state)
+            log.info(
+                f"\t#{request.plan.num} : {request.description} -> {request.job_id} "
+                f"({state_text(state)}, adopted)"
+            )
+        for request, state in plan.rerun:
+            log.info(
+                f"\t#{request.plan.num} : {state_text(state)}; submitted again as attempt "
+                f"{request.attempt} ({request.job_id})"
+            )
+        return plan.to_submit
+
+    def submit(self, requests: Sequence[JobRequest]) -> None:
+        """Create the jobs; with shared tasks (and shared_steps_once), one job first and the
+        others once its shared tasks have run."""
+        conf = self.conf
+        shared = []
+        if conf.shared_steps_once and conf.wait and len(requests) > 1:
+            shared = shared_tasks([r.compiled for r in requests])
+        if not shared:
+            self.submission.submit(requests)
+            return
+        first, rest = requests[0], requests[1:]
+        log.info(
+            f"Tasks {', '.join(shared)} run the same in every job: job #{first.plan.num} is "
+            f"submitted first and the other {len(rest)} once they have run there, so that "
+            "Vertex's cache answers theirs (shared_steps_once)"
+        )
+        self.submission.submit([first])
+        created = self.submission.results[first.plan.num].job
+        if created is not None:
+            wait_for_shared_tasks(self.poll_client, created.name, shared, conf.poll_interval_s)
+        self.submission.submit(rest)
+
+    def wait_and_collect(self, jobs: Mapping[int, SubmittedJob]) -> dict[int, JobReturn]:
+        """Track the created jobs; each one's result is read (and its output copied) as it
+        ends."""
+        conf = self.conf
+        created = {r.request.job_id: r for r in jobs.values() if r.job is not None}
+        copier = OutputCopier(self.client.project, conf.api_endpoint)
+        pool = ThreadPoolExecutor(
+            conf.max_concurrent_submissions, thread_name_prefix="vertex-result"
+        )
+        self.collecting = pool
+        futures: dict[int, Future[JobReturn]] = {}
+        # adopted jobs that had finished: their line was logged when they were adopted
+        ended_before = {job_id for job_id, state in self.states.items() if is_finished(state)}
+
+        def on_change(job_id: str, state: PipelineState) -> None:
+            self.manifest.state(self.sweep, job_id, PipelineState(state).name)
+            if is_finished(state):
+                result = created[job_id]
+                assert result.job is not None
+                num = result.request.plan.num
+                if job_id not in ended_before:
+                    progress.job_finished(
+                        f"#{num} : {state_text(PipelineState(state).name)} ({job_id})"
+                    )
+                futures[num] = pool.submit(
+                    collect,
+                    self.poll_client,
+                    copier,
+                    result.request,
+                    result.job.name,
+                    conf.return_value,
+                )
+
+        progress = SweepProgress(sys.stdout)
+        log.info(f"Waiting for {len(created)} jobs (status poll every {conf.poll_interval_s:g} s)")
+        try:
+            wait_for_jobs(
+                self.poll_client, self.sweep, self.states, conf.poll_interval_s, progress, on_change
+            )
+            finished = {num: future.result() for num, future in futures.items()}
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            progress.close()
+        pool.shutdown(wait=True)
+        return finished
+
+
+def job_return(plan: JobPlan, result: SubmittedJob, finished: Mapping[int, JobReturn]) -> JobReturn:
+    """FAILED if the job was not created; else its result, or UNKNOWN if it was not waited for."""
+    if result.job is None:
+        return failed(plan, f"job #{plan.num}: {result.error}")
+    return finished[plan.num]
