@@ -3,21 +3,19 @@ Hydra writes them, and `parameters.json`, the runtime values it is run or submit
 
 import json
 
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from .compiling.compiled_job import CompiledJob
+from .planning.job_plan import JobConfigs
 
 
-def write_job_files(job: CompiledJob) -> None:
+def write_job_files(job: CompiledJob, configs: JobConfigs) -> None:
+    """`configs`: the job's composed config (HydraConfig is the job's: job_plan.plan_job)."""
     plan = job.plan
-    hydra_dir = plan.job_dir / str(plan.sweep_config.hydra.output_subdir or ".hydra")
+    hydra_dir = plan.job_dir / str(configs.hydra.hydra.output_subdir or ".hydra")
     hydra_dir.mkdir(parents=True, exist_ok=True)
-    HydraConfig.instance().set_config(plan.sweep_config)
-    (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(plan.job_config))
-    (hydra_dir / "hydra.yaml").write_text(
-        OmegaConf.to_yaml(OmegaConf.create({"hydra": plan.sweep_config.hydra}))
-    )
+    (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(configs.task))
+    (hydra_dir / "hydra.yaml").write_text(OmegaConf.to_yaml(configs.hydra))
     (hydra_dir / "overrides.yaml").write_text(
         OmegaConf.to_yaml(OmegaConf.create(list(plan.overrides)))
     )

@@ -31,6 +31,11 @@ class VertexPipelineLauncher(Launcher):
         task_function: TaskFunction,
         config: DictConfig,
     ) -> None:
+        # the multirun's jobs (the sweeper's check that they compose included) are composed
+        # once per distinct set of config-group choices, each as Hydra would compose it
+        from hydra_vertex_pipelines.planning.composer import install
+
+        install(hydra_context)
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
