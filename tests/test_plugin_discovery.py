@@ -1,5 +1,6 @@
 """Hydra finds the launcher, shows its config, and its start-up scan stays light."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import yaml
 from app_runner import APPS_DIR, RunApp, app_env
+from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
+from omegaconf import OmegaConf
 
-from hydra_plugins.hydra_vertex_pipeline_launcher.config import ResourcesConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComposedLauncherConf, ResourcesConf
 from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher import (
     VertexPipelineLauncher,
 )
@@ -61,6 +64,18 @@ def test_cfg_hydra_shows_the_launcher_config(run_app: RunApp) -> None:
     }
     assert launcher["components"] == {}
     assert launcher["local"] == {"main": "subprocess", "max_parallel_jobs": 1, "timeout_s": None}
+
+
+def test_copies_of_the_config_store_share_the_launchers_entry() -> None:
+    """Hydra deep-copies the whole ConfigStore for every composition of every app: the
+    launcher's entry is not copied there; loading it gives a copy of its typed node."""
+    store = ConfigStore.instance()
+    entry = store.repo["hydra"]["launcher"]["vertex_pipeline.yaml"]
+    assert copy.deepcopy(store).repo["hydra"]["launcher"]["vertex_pipeline.yaml"] is entry
+    loaded = [store.load("hydra/launcher/vertex_pipeline.yaml").node for _ in range(2)]
+    assert OmegaConf.get_type(loaded[0]) is ComposedLauncherConf
+    assert loaded[0] is not loaded[1] and loaded[0] == loaded[1]
+    assert OmegaConf.is_struct(loaded[0].components) is False
 
 
 def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:

@@ -201,9 +201,15 @@ class _LauncherConfigNode(ConfigNode):
     def __init__(self, name: str, group: str, provider: str) -> None:
         # one node for this entry and its copies, built on first use
         self._built: list[Any] = []
-        super().__init__(name=name, node=None, group=group, package=None, provider=provider)
+        super().__init__(
+            name=name,
+            node=None,  # type: ignore[arg-type]
+            group=group,
+            package=None,
+            provider=provider,
+        )
 
-    @property  # type: ignore[override]
+    @property
     def node(self) -> Any:
         if "_node" in self.__dict__:  # set on a copy of the entry (ConfigStore.load)
             return self.__dict__["_node"]
