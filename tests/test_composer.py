@@ -154,10 +154,11 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DictConfi
         GlobalHydra.instance().clear()
 
 
-def outcome(compose_job: Any) -> DictConfig | Exception:
+def outcome(loader: Any, config: DictConfig, job: list[str]) -> DictConfig | Exception:
+    """The job's config as `loader.load_sweep_config` composes it, or the error it raises."""
     try:
-        composed: DictConfig = compose_job()
-    except Exception as e:  # noqa: BLE001 (both ways must fail alike)
+        composed: DictConfig = loader.load_sweep_config(config, job)
+    except Exception as e:  # both ways must fail alike
         return e
     return composed
 
@@ -185,9 +186,8 @@ def test_every_job_is_composed_as_hydra_composes_it(
     config, context = master
     composer = SweepComposer(context.config_loader)  # one per sweep: bases shared by its jobs
     for job in jobs:
-        full = outcome(lambda: context.config_loader.load_sweep_config(config, job))
-        fast = outcome(lambda: composer.load_sweep_config(config, job))
-        assert_same(fast, full, job)
+        full = outcome(context.config_loader, config, job)
+        assert_same(outcome(composer, config, job), full, job)
 
 
 def test_value_and_group_sweeps_are_composed_once_per_set_of_group_choices(
@@ -224,8 +224,8 @@ def test_what_the_composer_leaves_to_hydra(
     config, context = master
     composer = SweepComposer(context.config_loader)
     assert composer._compose_fast(config, job) is None
-    full = outcome(lambda: context.config_loader.load_sweep_config(config, job))
-    assert_same(outcome(lambda: composer.load_sweep_config(config, job)), full, job)
+    full = outcome(context.config_loader, config, job)
+    assert_same(outcome(composer, config, job), full, job)
 
 
 def test_the_launcher_composes_the_sweepers_checks_too(

@@ -73,7 +73,8 @@ def test_copies_of_the_config_store_share_the_launchers_entry() -> None:
     entry = store.repo["hydra"]["launcher"]["vertex_pipeline.yaml"]
     assert copy.deepcopy(store).repo["hydra"]["launcher"]["vertex_pipeline.yaml"] is entry
     loaded = [store.load("hydra/launcher/vertex_pipeline.yaml").node for _ in range(2)]
-    assert OmegaConf.get_type(loaded[0]) is ComposedLauncherConf
+    node_type = OmegaConf.get_type(loaded[0])
+    assert node_type is not None and node_type.__qualname__ == ComposedLauncherConf.__qualname__
     assert loaded[0] is not loaded[1] and loaded[0] == loaded[1]
     assert OmegaConf.is_struct(loaded[0].components) is False
 
