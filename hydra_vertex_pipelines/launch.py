@@ -21,7 +21,7 @@ from .config_reading import read_launcher_conf
 from .default_pipeline import launch_command, pipeline_components, with_launch_command
 from .errors import LauncherConfigError
 from .executors import Executor, JobBatch, PlanningFailed
-from .job_files import write_job_files
+from .job_files import YamlWriter, write_job_files
 from .planning.composer import sweep_composer
 from .planning.job_plan import launching_overrides, plan_job
 from .planning.overrides import parse_job_overrides
@@ -99,6 +99,7 @@ def compiled_jobs(
     compiler = JobCompiler(conf, sweep_dir, placement, several)
     composer = sweep_composer(hydra_context)
     launching = launching_overrides(config)
+    writer = YamlWriter()
 
     def jobs() -> Iterator[CompiledJob]:
         saved = HydraConfig.instance().cfg
@@ -109,7 +110,7 @@ def compiled_jobs(
                         composer, config, overrides, job_parsed, num, launching
                     )
                     job = compiler.compile(plan)
-                    write_job_files(job, configs)
+                    write_job_files(job, configs, writer)
                 except Exception as e:
                     raise PlanningFailed(num, e) from e
                 if conf.mode != Mode.vertex:  # vertex mode logs each job once it is created

@@ -1,4 +1,5 @@
-"""The SweepComposer composes each job's config exactly as Hydra's load_sweep_config does.
+"""The SweepComposer composes each job's config exactly as Hydra's load_sweep_config does, and the
+YamlWriter writes it as OmegaConf.to_yaml does.
 
 Property test: generated sweeps of every kind of override (values on typed and untyped keys,
 `+`, `++`, `~` with and without value, dict and list merges, interpolations, config groups with
@@ -32,7 +33,9 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher import (
     VertexPipelineLauncher,
 )
+from hydra_vertex_pipelines.job_files import YamlWriter
 from hydra_vertex_pipelines.planning.composer import SweepComposer, sweep_composer
+from hydra_vertex_pipelines.planning.job_plan import split_configs
 from hydra_vertex_pipelines.planning.snapshot import same_config
 
 APP = APPS_DIR / "compose_app" / "app.py"
@@ -140,6 +143,8 @@ override = st.one_of(
     st.sampled_from(HYDRA_OVERRIDES),
 )
 sweep = st.lists(st.lists(override, max_size=4), min_size=3, max_size=3)
+# one for every example: the entries it keeps are reused across sweeps
+WRITER = YamlWriter()
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +192,13 @@ def test_every_job_is_composed_as_hydra_composes_it(
     composer = SweepComposer(context.config_loader)  # one per sweep: bases shared by its jobs
     for job in jobs:
         full = outcome(context.config_loader, config, job)
-        assert_same(outcome(composer, config, job), full, job)
+        fast = outcome(composer, config, job)
+        assert_same(fast, full, job)
+        if isinstance(fast, DictConfig):
+            # the job's .hydra/ files, each entry written once per distinct value
+            configs = split_configs(fast)
+            for cfg, path in ((configs.task, ()), (configs.hydra, ("hydra",))):
+                assert WRITER.text(cfg, path) == OmegaConf.to_yaml(cfg), job
 
 
 def test_value_and_group_sweeps_are_composed_once_per_set_of_group_choices(
@@ -202,9 +213,9 @@ def test_value_and_group_sweeps_are_composed_once_per_set_of_group_choices(
         for model in ("small", "large")
     ]
     for job in jobs:
-        fast, faithful = composer.compose(config, job)
-        assert faithful
-        assert_same(fast, context.config_loader.load_sweep_config(config, job), job)
+        composed = composer.compose(config, job)
+        assert composed.faithful
+        assert_same(composed.config, context.config_loader.load_sweep_config(config, job), job)
     # 4 compositions by Hydra for the 8 jobs, 8 restored from their snapshots
     assert len(composer._bases) == 4
 
@@ -258,7 +269,7 @@ def test_a_cwd_change_between_jobs_is_seen(
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        fast, _ = composer.compose(config, ["x=2"])
+        fast = composer.compose(config, ["x=2"]).config
         assert_same(fast, context.config_loader.load_sweep_config(config, ["x=2"]), ["x=2"])
     finally:
         os.chdir(cwd)

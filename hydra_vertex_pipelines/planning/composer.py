@@ -28,6 +28,7 @@ this path too. Everything but `load_sweep_config` is Hydra's loader itself.
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
@@ -41,6 +42,21 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, ListConfig, Node, OmegaConf, open_dict
 
 from .snapshot import ConfigSnapshot
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A job's config and how it was made."""
+
+    config: DictConfig
+    # the composition of the launching config's Hydra overrides and the job's group overrides
+    # that it was restored from; None: composed by Hydra from scratch
+    base: ConfigSnapshot | None
+
+    @property
+    def faithful(self) -> bool:
+        """Known to come back the same from a pickle (its base was checked: snapshot.py)."""
+        return self.base is not None and self.base.pickled
 
 
 class SweepComposer(ConfigLoader):
@@ -58,22 +74,19 @@ class SweepComposer(ConfigLoader):
 
     # --- the fast path ----------------------------------------------------------------------
 
-    def compose(self, master: DictConfig, overrides: Sequence[str]) -> tuple[DictConfig, bool]:
-        """The job's config, and whether it is known to pickle faithfully (made from a snapshot
-        checked to: see snapshot.py)."""
+    def compose(self, master: DictConfig, overrides: Sequence[str]) -> "Composed":
         composed = self._compose_fast(master, overrides)
         if composed is not None:
             return composed
-        return self.loader.load_sweep_config(master, list(overrides)), False
+        config = self.loader.load_sweep_config(master, list(overrides))
+        return Composed(config=config, base=None)
 
     def load_sweep_config(
         self, master_config: DictConfig, sweep_overrides: list[str]
     ) -> DictConfig:
-        return self.compose(master_config, sweep_overrides)[0]
+        return self.compose(master_config, sweep_overrides).config
 
-    def _compose_fast(
-        self, master: DictConfig, overrides: Sequence[str]
-    ) -> tuple[DictConfig, bool] | None:
+    def _compose_fast(self, master: DictConfig, overrides: Sequence[str]) -> "Composed | None":
         if not isinstance(self.loader, ConfigLoaderImpl):
             return None
         try:
@@ -97,7 +110,7 @@ class SweepComposer(ConfigLoader):
         except Exception:
             return None
         OmegaConf.copy_cache(from_config=master, to_config=cfg)
-        return cfg, base.pickled
+        return Composed(config=cfg, base=base)
 
     def _use_master(self, master: DictConfig) -> None:
         if master is self._master:

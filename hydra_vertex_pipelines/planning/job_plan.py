@@ -107,7 +107,8 @@ def plan_job(
 ) -> tuple[JobPlan, JobConfigs]:
     """Compose the job's config as Hydra's basic launcher does and choose its output dir; the
     plan, and the composed config to write the job's .hydra files from."""
-    sweep_config, faithful = composer.compose(config, overrides)
+    composed = composer.compose(config, overrides)
+    sweep_config = composed.config
     with open_dict(sweep_config):
         sweep_config.hydra.job.id = num
         sweep_config.hydra.job.num = num
@@ -129,8 +130,8 @@ def plan_job(
         launch_dir=launch_dir,
         launching_overrides=launching_overrides,
         runtime=runtime,
-        task_config=ConfigSnapshot(configs.task, check=not faithful),
-        hydra_config=ConfigSnapshot(configs.hydra, check=not faithful),
+        task_config=ConfigSnapshot(configs.task, check=not composed.faithful),
+        hydra_config=ConfigSnapshot(configs.hydra, check=not composed.faithful),
     )
     return plan, configs
 

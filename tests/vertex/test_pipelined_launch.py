@@ -18,7 +18,7 @@ from vertex_launch import APP_DIR
 from hydra_vertex_emulator.faults import FaultConfig
 from hydra_vertex_pipelines.executors.vertex.labels import SWEEP_LABEL
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME
-from hydra_vertex_pipelines.planning.composer import SweepComposer
+from hydra_vertex_pipelines.planning.composer import Composed, SweepComposer
 
 pytestmark = pytest.mark.usefixtures("in_app_dir")
 
@@ -38,7 +38,7 @@ def test_the_first_job_is_created_while_later_ones_are_being_composed(
 
     def compose_job_5_once_a_job_exists(
         self: SweepComposer, master: DictConfig, overrides: Sequence[str]
-    ) -> tuple[DictConfig, bool]:
+    ) -> Composed:
         if "x=5" in overrides:  # were the jobs all composed first, no create would come
             wait_until(lambda: bool(emulator.stats()["created"]), "a create during planning")
         return compose(self, master, overrides)
