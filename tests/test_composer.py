@@ -34,7 +34,11 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher impor
     VertexPipelineLauncher,
 )
 from hydra_vertex_pipelines.job_files import YamlWriter
-from hydra_vertex_pipelines.planning.composer import SweepComposer, sweep_composer
+from hydra_vertex_pipelines.planning.composer import (
+    HYDRA_JOB_ENTRIES,
+    SweepComposer,
+    sweep_composer,
+)
 from hydra_vertex_pipelines.planning.job_plan import split_configs
 from hydra_vertex_pipelines.planning.snapshot import same_config
 
@@ -196,9 +200,12 @@ def test_every_job_is_composed_as_hydra_composes_it(
         assert_same(fast, full, job)
         if isinstance(fast, DictConfig):
             # the job's .hydra/ files, each entry written once per distinct value
-            configs = split_configs(fast)
-            for cfg, path in ((configs.task, ()), (configs.hydra, ("hydra",))):
-                assert WRITER.text(cfg, path) == OmegaConf.to_yaml(cfg), job
+            composed = composer.compose(config, job)
+            configs = split_configs(composed)
+            task = WRITER.text(configs.task, (), configs.base, configs.changed)
+            assert task == OmegaConf.to_yaml(configs.task), job
+            hydra = WRITER.text(configs.hydra, ("hydra",), configs.base, HYDRA_JOB_ENTRIES)
+            assert hydra == OmegaConf.to_yaml(configs.hydra), job
 
 
 def test_value_and_group_sweeps_are_composed_once_per_set_of_group_choices(

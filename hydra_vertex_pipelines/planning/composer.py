@@ -43,6 +43,10 @@ from omegaconf import DictConfig, ListConfig, Node, OmegaConf, open_dict
 
 from .snapshot import ConfigSnapshot
 
+# the entries of the hydra node that are each job's own (the overrides, the job's name, num, id
+# and override_dirname, the working and output dir): the others are those of its base
+HYDRA_JOB_ENTRIES = frozenset({"overrides", "job", "runtime"})
+
 
 @dataclass(frozen=True)
 class Composed:
@@ -52,6 +56,10 @@ class Composed:
     # the composition of the launching config's Hydra overrides and the job's group overrides
     # that it was restored from; None: composed by Hydra from scratch
     base: ConfigSnapshot | None
+    # the top-level keys that the job's value overrides set or deleted: the config's other
+    # top-level entries are the base's, and so is its hydra node but for hydra.overrides,
+    # .job and .runtime (HYDRA_JOB_ENTRIES)
+    changed: frozenset[str]
 
     @property
     def faithful(self) -> bool:
@@ -79,7 +87,7 @@ class SweepComposer(ConfigLoader):
         if composed is not None:
             return composed
         config = self.loader.load_sweep_config(master, list(overrides))
-        return Composed(config=config, base=None)
+        return Composed(config=config, base=None, changed=frozenset())
 
     def load_sweep_config(
         self, master_config: DictConfig, sweep_overrides: list[str]
@@ -110,7 +118,8 @@ class SweepComposer(ConfigLoader):
         except Exception:
             return None
         OmegaConf.copy_cache(from_config=master, to_config=cfg)
-        return Composed(config=cfg, base=base)
+        changed = frozenset(o.key_or_group.split(".", 1)[0] for o in values)
+        return Composed(config=cfg, base=base, changed=changed)
 
     def _use_master(self, master: DictConfig) -> None:
         if master is self._master:

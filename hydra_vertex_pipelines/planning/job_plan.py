@@ -9,7 +9,7 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, flag_override, open_dict, read_write
 
-from .composer import SweepComposer
+from .composer import Composed, SweepComposer
 from .overrides import JobOverride, OverrideKey, matches_prefix, parse_job_overrides
 from .snapshot import ConfigSnapshot
 
@@ -33,6 +33,10 @@ class JobConfigs:
 
     task: DictConfig
     hydra: DictConfig
+    # how it was composed: the composition it was restored from (None: by Hydra from scratch)
+    # and the task config's top-level keys its value overrides changed (Composed)
+    base: ConfigSnapshot | None
+    changed: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -86,15 +90,16 @@ def set_hydra_config(sweep_config: DictConfig) -> None:
     HydraConfig.instance().cfg = holder  # type: ignore[assignment]
 
 
-def split_configs(sweep_config: DictConfig) -> JobConfigs:
-    """The task config and `{hydra: ...}` of the job, made of `sweep_config`'s nodes (no copy)."""
+def split_configs(composed: Composed) -> JobConfigs:
+    """The task config and `{hydra: ...}` of the job, made of its config's nodes (no copy)."""
+    sweep_config = composed.config
     hydra = sweep_config._get_node("hydra")
     with read_write(sweep_config), open_dict(sweep_config):
         del sweep_config["hydra"]
     holder = OmegaConf.create()
     with flag_override(holder, "no_deepcopy_set_nodes", True):
         holder.hydra = hydra
-    return JobConfigs(task=sweep_config, hydra=holder)
+    return JobConfigs(task=sweep_config, hydra=holder, base=composed.base, changed=composed.changed)
 
 
 def plan_job(
@@ -120,7 +125,7 @@ def plan_job(
     job_name = str(sweep_config.hydra.job.name)
     launch_dir = Path(str(sweep_config.hydra.runtime.cwd))
     runtime = _runtime(sweep_config, sweep_dir, subdir)
-    configs = split_configs(sweep_config)
+    configs = split_configs(composed)
     plan = JobPlan(
         num=num,
         overrides=tuple(overrides),
