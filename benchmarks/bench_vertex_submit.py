@@ -80,8 +80,9 @@ def create_times(endpoint: str) -> list[float]:
     """When the emulator created each job (epoch s), read from its List."""
     times, token = [], ""
     while True:
+        params = {"pageSize": "1000", "pageToken": token}
         page: dict[str, Any] = requests.get(
-            JOBS_URL.format(endpoint), params={"pageSize": 1000, "pageToken": token}, timeout=30
+            JOBS_URL.format(endpoint), params=params, timeout=30
         ).json()
         for job in page.get("pipelineJobs", []):
             moment = datetime.datetime.strptime(job["createTime"], "%Y-%m-%dT%H:%M:%S.%fZ")

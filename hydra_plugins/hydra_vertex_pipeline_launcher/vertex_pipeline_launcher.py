@@ -31,11 +31,10 @@ class VertexPipelineLauncher(Launcher):
         task_function: TaskFunction,
         config: DictConfig,
     ) -> None:
-        # the multirun's jobs (the sweeper's check that they compose included) are composed
-        # once per distinct set of config-group choices, each as Hydra would compose it
-        from hydra_vertex_pipelines.planning.composer import install
+        # lazy import: kfp and google-cloud-* load only when a multirun uses this launcher
+        from hydra_vertex_pipelines.launcher_setup import prepare
 
-        install(hydra_context)
+        prepare(hydra_context, config)
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
@@ -44,7 +43,6 @@ class VertexPipelineLauncher(Launcher):
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        # lazy import: kfp and google-cloud-* load only when a sweep is launched
         from hydra_vertex_pipelines import launch
 
         assert self.config is not None
