@@ -19,6 +19,7 @@ launch), with and without the plugin, `--multirun-runs` times each.
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,12 +175,14 @@ def measure(app: Path, scan: Path, runs: int) -> tuple[Samples, Samples]:
 
 def measure_multirun(app: Path, jobs: int, runs: int) -> tuple[Samples, Samples]:
     """A basic-launcher multirun of `jobs` no-op jobs, with and without the plugin."""
-    argv = [app.name, "-m", f"x=range({jobs})", f"hydra.sweep.dir={app.parent / 'multirun'}"]
+    sweep_dir = app.parent / "multirun"
+    argv = [app.name, "-m", f"x=range({jobs})", f"hydra.sweep.dir={sweep_dir}"]
     wall: Samples = {}
     cpu: Samples = {}
     for _ in range(runs):
         for hide in (False, True):
             elapsed, cpu_s = timed(hide, argv, app.parent)
+            shutil.rmtree(sweep_dir)  # each run writes its job dirs anew
             wall.setdefault((MULTIRUN_CASE, hide), []).append(elapsed)
             cpu.setdefault((MULTIRUN_CASE, hide), []).append(cpu_s)
     return wall, cpu

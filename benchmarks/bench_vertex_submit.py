@@ -18,6 +18,8 @@ createTime less the latency): from the process's start, and from the moment Hydr
 handed the batch to the launcher (after its check of every job; its debug line).
 
     python benchmarks/bench_vertex_submit.py --jobs 100 --latency-s 0.3 --first-create 10 100 1000
+
+(`--concurrency 20 32` also times ours with that many creates at once.)
 """
 
 import argparse
@@ -94,7 +96,9 @@ def create_times(endpoint: str) -> list[float]:
 
 def argv_of(way: str, endpoint: str, jobs: int, work: Path) -> list[str]:
     release = str(work / "never")
-    if way == "ours":
+    if way.startswith("ours"):
+        # "ours, 32 creates at once": max_concurrent_submissions=32; "ours": the default
+        concurrency = way.split()[1:2] if "," in way else []
         return [
             sys.executable,
             "app.py",
@@ -106,6 +110,7 @@ def argv_of(way: str, endpoint: str, jobs: int, work: Path) -> list[str]:
             "hydra.verbose=hydra._internal.core_plugins.basic_sweeper",
             f"x=range({jobs})",
             f"+release={release}",
+            *(f"hydra.launcher.max_concurrent_submissions={n}" for n in concurrency),
         ]
     script = BASELINES / (
         "compile_once_submit.py" if way == "compile-once" else "tutorial_submit.py"
@@ -166,29 +171,37 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=0.3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--first-create", type=int, nargs="*", default=[10, 100, 1000])
-    parser.add_argument("--ways", nargs="+", default=["ours", "compile-once", "tutorial"])
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also time ours with these max_concurrent_submissions (default: 16)",
+    )
     args = parser.parse_args()
+    ways = ["ours", "compile-once", "tutorial"]
+    ways += [f"ours, {n} creates at once" for n in args.concurrency]
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
         f"{os.getloadavg()[0]:.1f} at start; {args.latency_s * 1000:.0f} ms on every request"
     )
-    runs: dict[str, list[dict[str, float]]] = {way: [] for way in args.ways}
+    runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
     for _ in range(args.repeats):
-        for way in args.ways:  # alternately: drift hits every way alike
+        for way in ways:  # alternately: drift hits every way alike
             runs[way].append(run(way, args.jobs, args.latency_s))
     print(f"\n{args.jobs} jobs end to end, {args.repeats} runs each, medians")
-    print(f"{'way':<14}{'wall s':>9}{'CPU s':>9}{'1st create s':>14}   walls")
+    print(f"{'way':<30}{'wall s':>9}{'CPU s':>9}{'1st create s':>14}   walls")
     for way, samples in runs.items():
         walls = " ".join(f"{r['wall']:.1f}" for r in samples)
         print(
-            f"{way:<14}{median(samples, 'wall'):>9.2f}{median(samples, 'cpu'):>9.2f}"
+            f"{way:<30}{median(samples, 'wall'):>9.2f}{median(samples, 'cpu'):>9.2f}"
             f"{median(samples, 'first'):>14.2f}   {walls}"
         )
-    if "ours" in runs:
-        ours = median(runs["ours"], "wall")
-        for way in args.ways[1:]:
-            ratio = median(runs[way], "wall") / ours
-            print(f"ours vs {way}: {ratio:.1f}x faster")
+    for way in (w for w in ways if w.startswith("ours")):
+        ours = median(runs[way], "wall")
+        for baseline in ("compile-once", "tutorial"):
+            ratio = median(runs[baseline], "wall") / ours
+            print(f"{way} vs {baseline}: {ratio:.1f}x faster")
     for jobs in args.first_create:
         samples = [run("ours", jobs, args.latency_s) for _ in range(args.repeats)]
         print(

@@ -217,10 +217,11 @@ def print_report(
         f"batch {args.batch_size}, SGD, model conv {CONV_CHANNELS}/{2 * CONV_CHANNELS}"
     )
     header = "".join(f"{f'epoch {e} s':>11}" for e in range(1, args.epochs + 1))
-    print(f"{'input path':<44}{header}{'images/s':>10}")
+    width = max(len(name) for name in results) + 2
+    print(f"{'input path':<{width}}{header}{'images/s':>10}")
     for name, stats in results.items():
         seconds = "".join(f"{s.seconds:>11.2f}" for s in stats)
-        print(f"{name:<44}{seconds}{steady_state(stats).images_per_s:>10.0f}")
+        print(f"{name:<{width}}{seconds}{steady_state(stats).images_per_s:>10.0f}")
     ours, *baselines = results.items()
     fast = steady_state(ours[1]).images_per_s
     for name, stats in baselines:
