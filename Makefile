@@ -23,7 +23,7 @@ $(STAMP): setup.py pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n 4 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
