@@ -18,6 +18,8 @@ from hydra_vertex_pipelines.planning.overrides import parse_job_overrides
 
 COMPONENT = Path(__file__).parent / "apps" / "component.py"
 PIPELINE_ROOT = "gs://emulated-bucket/pipelines"
+# train's display name (its taskInfo.name in the spec); its DAG key stays "train"
+TRAIN_DISPLAY_NAME = "Train the model"
 # the main component's hydra.run.dir, under the pipeline root's Cloud Storage mount as the
 # launcher sets it (one dir for every job here: the main task's inputs stay equal for caching)
 RUN_DIR_URI = f"{PIPELINE_ROOT}/hydra/run"
@@ -76,6 +78,7 @@ def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
             "train": ComponentConf(
                 command=python,
                 main=True,
+                display_name=TRAIN_DISPLAY_NAME,
                 inputs={"in.dataset": "prep.dataset"},
                 args=[f"counter={folder / 'train.count'}"],
             ),
