@@ -66,6 +66,7 @@ class Emulator:
                 f"Listening on {config.host}: anyone who can reach this address can run any "
                 "command on this machine as this user through the emulator."
             )
+        self._registry = ImageRegistry(config.images)
         self._temporary = config.storage_dir is None
         # resolved: every path derived from a request is checked against it (storage_paths.py)
         self.storage_dir = (
@@ -87,7 +88,6 @@ class Emulator:
         )
         self._stats = RequestStats()
         self._faults = FaultInjector(config.faults)
-        self._registry = ImageRegistry(config.images)
         self._server = EmulatorHTTPServer(
             (config.host, config.port),
             PipelineService(store, self._executor),

@@ -62,12 +62,14 @@ class Pipeline:
         )
 
 
-def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
+def compile_pipeline(
+    folder: Path, prep_mode: str = "ok", pipeline_name: str = "emulated"
+) -> Pipeline:
     """prep gets data.* and writes the dataset; train (main) reads it and returns a value.
     Each writes a line to <folder>/<task>.count per real run."""
     python = ["python", str(COMPONENT)]
     conf = VertexPipelineLauncherConf(
-        pipeline_name="emulated",
+        pipeline_name=pipeline_name,
         components={
             "prep": ComponentConf(
                 command=python,
@@ -86,7 +88,7 @@ def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
     )
     keys = [o.override_key for o in parse_job_overrides(OVERRIDES)]
     template = compile_template(conf, keys)
-    spec_path = folder / "pipeline.yaml"
+    spec_path = folder / f"{pipeline_name}.yaml"
     spec_path.write_text(template.spec_yaml)
     return Pipeline(template, spec_path)
 
