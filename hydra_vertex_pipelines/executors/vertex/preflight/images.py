@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
-from ....vertex_facts import GS
 from .findings import Finding, problem, warning
 
 DOCKER_HUB = "docker.io"
@@ -105,7 +104,7 @@ def parse_image(text: str) -> ImageRef | str:
 def placeholder(text: str) -> bool:
     """Whether the image is a placeholder left in a config, not an image."""
     lower = text.lower().strip()
-    if lower in PLACEHOLDER_IMAGES or any(c in lower for c in "<>{}$") or lower.startswith(GS):
+    if lower in PLACEHOLDER_IMAGES or any(c in lower for c in "<>{}$"):
         return True
     words = set(re.split(r"[/:@]", lower))
     host = lower.split("/", 1)[0].split(":", 1)[0]
