@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2.credentials import Credentials as UserCredentials
 from hydra.core.utils import JobStatus
-from local_servers import id_token, read_only_storage, serve, token_endpoint
+from local_servers import id_token, read_only_storage, serve, token_endpoint, token_registry
 from vertex_checks import StartEmulator
 from vertex_launch import APP_DIR, launch
 
@@ -33,6 +33,8 @@ from hydra_vertex_pipelines.executors.vertex.preflight.credentials import (
     check_credentials,
 )
 from hydra_vertex_pipelines.executors.vertex.preflight.findings import Outcome
+from hydra_vertex_pipelines.executors.vertex.preflight.images import ImageRef, ImageUse, parse_image
+from hydra_vertex_pipelines.executors.vertex.preflight.registry import look_up
 
 pytestmark = pytest.mark.usefixtures("in_app_dir")
 
@@ -89,7 +91,7 @@ def test_a_sweep_that_passes_every_check_runs(
     passed = [m for m in logged if m.startswith("Preflight passed")]
     assert len(passed) == 1, logged
     assert "project test-project (us-central1) answers" in passed[0]
-    assert "gs://test-bucket in us" in passed[0] and "writable" in passed[0]
+    assert "gs://test-bucket in us, writable" in passed[0]
     assert "1 image found" in passed[0]
 
 
@@ -205,6 +207,25 @@ def test_a_multirun_is_checked_once(start_emulator: StartEmulator, tmp_path: Pat
     assert emulator.stats()["requests"]["list"] == 1
     preflight(conf, tmp_path, started_ns=8)  # another multirun
     assert emulator.stats()["requests"]["list"] == 2
+
+
+@pytest.mark.parametrize("grant", [True, False])
+def test_a_registry_that_wants_a_pull_token_gets_an_anonymous_one(grant: bool) -> None:
+    """As Docker Hub: a 401 with a Bearer challenge, then the manifest with the token."""
+    with serve(token_registry({"apps/train/manifests/v1"}, grant)) as endpoint:
+        host = endpoint.removeprefix("http://")
+        for image, found in ((f"{host}/apps/train:v1", True), (f"{host}/apps/train:v2", False)):
+            ref = parse_image(image)
+            assert isinstance(ref, ImageRef)
+            use = ImageUse(image, (f"{L}.image",), cached=True)
+            finding = look_up(use, ref, None, "you")
+            if found and grant:
+                assert finding.outcome == Outcome.OK, finding
+            elif grant:
+                assert "is not in" in finding.text, finding
+            else:
+                assert f"{host} did not let you read {image}" in finding.text, finding
+                assert "HTTP 401" in finding.text
 
 
 # Credentials: Application Default Credentials are read and refreshed against the token endpoint

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState
-from local_servers import serve
+from local_servers import Reply, serve
 
 from hydra_vertex_pipelines.executors.vertex.client import VertexClient, pipeline_service
 from hydra_vertex_pipelines.executors.vertex.results import failure_message, return_value_text
@@ -33,7 +33,7 @@ def test_a_public_vertex_job_reads_as_expected(path: Path) -> None:
     job_json, expect = data["pipelineJob"], data["expect"]
     # strictly a PipelineJob: no field the API does not have
     PipelineJob.from_json(json.dumps(job_json), ignore_unknown_fields=False)
-    with serve(lambda method, url: (200, job_json)) as endpoint:
+    with serve(lambda call: Reply(200, job_json)) as endpoint:
         _, project, _, location, *_ = job_json["name"].split("/")
         service = pipeline_service(location, endpoint, 1)
         client = VertexClient(service, project, location, RetryPolicy(deadline_s=10))

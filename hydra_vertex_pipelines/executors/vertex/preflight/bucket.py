@@ -12,7 +12,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLa
 
 from ....vertex_facts import split_gs_uri
 from ..retry import describe, is_retryable
-from .findings import REQUEST_TIMEOUT_S, Finding, ok, problem, warning
+from .findings import REQUEST_TIMEOUT_S, Finding, Outcome, ok, problem, warning
 
 # Cloud Storage's multi-regions and predefined dual-regions, and the regions they hold
 # (https://cloud.google.com/storage/docs/locations); a custom dual-region lists its own
@@ -115,4 +115,8 @@ def check_bucket(
         client.close()
     if written is not None:
         return [*findings, written]
-    return [*findings, ok("bucket", "writable")]
+    located = [f for f in findings if f.outcome == Outcome.OK]
+    if located:  # one line: where it is, and that it is writable
+        findings = [f for f in findings if f not in located]
+        return [*findings, ok("bucket", f"{located[0].text}, writable")]
+    return [*findings, ok("bucket", f"gs://{name} writable")]
