@@ -67,7 +67,7 @@ def test_optuna_gets_the_values_of_custom_job_trials_from_the_emulator(
         assert json.loads(metadata["output:gcp_resources"]) == {"resources": []}
         assert "output:return_value" not in metadata
         # the value came back through Cloud Storage with the job's Hydra output dir
-        num = job["labels"]["hydra-job-num"]
+        num = job["labels"]["hydra_job_num"]
         copied = sweep_dir / num / "hydra_output" / "return_value.json"
         assert json.loads(copied.read_text()) == x**2
 

@@ -49,7 +49,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         [
             "hydra.launcher.api_endpoint=http://127.0.0.1:1",
             "+hydra.launcher.labels.team=ML Research",
-            "+hydra.launcher.labels.hydra-job-num=mine",
+            "+hydra.launcher.labels.hydra_job_num=mine",
             "hydra.launcher.experiment=Sweeps_2024",
             "hydra.launcher.failure_policy=slow",
             "hydra.launcher.service_account=runner@p.iam.gserviceaccount.com",

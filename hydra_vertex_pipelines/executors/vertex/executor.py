@@ -16,7 +16,9 @@ from ...interrupts import InterruptGuard
 from ...planning.job_plan import JobPlan
 from ...vertex_facts import mounted_path
 from .client import VertexClient, pipeline_service
+from .labels import LAUNCHER_LABELS
 from .manifest import MANIFEST_NAME, ManifestSweep, ManifestWriter, read_manifest
+from .preflight import preflight
 from .progress import state_text, summary_table
 from .request import job_requests, sweep_id
 from .retry import GaveUp, RetryPolicy
@@ -88,17 +90,20 @@ class VertexExecutor:
 
     def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
         conf = self.conf
+        if conf.preflight:
+            preflight(conf, self.sweep_dir, self.started_ns)
         manifest = self.sweep_dir / MANIFEST_NAME
         previous = previous_sweep(manifest) if conf.resume else None
         if conf.resume and previous is None:
             log.info(f"Nothing to resume in {self.sweep_dir} (no {MANIFEST_NAME}): a new sweep")
         sweep = previous.sweep_id if previous else sweep_id(self.sweep_dir, self.started_ns)
-        requests = job_requests(jobs, conf, sweep)
+        keys = previous.label_keys if previous else LAUNCHER_LABELS
+        requests = job_requests(jobs, conf, sweep, keys)
         stop = threading.Event()
         client = vertex_client(conf, RetryPolicy(deadline_s=conf.outage_deadline_s, stop=stop))
         pipelines = ", ".join(sorted({str(job.spec_path) for job in jobs}))
         log.info(f"Sweep {sweep}: submitting to {client.parent} (pipeline spec: {pipelines})")
-        run = SweepRun(conf, client, ManifestWriter(manifest), sweep, self.sweep_dir)
+        run = SweepRun(conf, client, ManifestWriter(manifest), sweep, self.sweep_dir, keys)
         with InterruptGuard(stop) as guard:
             try:
                 returns = run.run(requests, previous)

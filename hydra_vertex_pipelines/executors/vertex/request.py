@@ -35,15 +35,7 @@ from ...vertex_facts import (
     MAX_JOB_ID_LENGTH,
     console_url,
 )
-from .labels import (
-    APP_LABEL,
-    ATTEMPT_LABEL,
-    DIGEST_LABEL,
-    EXPERIMENT_LABEL,
-    JOB_NUM_LABEL,
-    SWEEP_LABEL,
-    sanitize_labels,
-)
+from .labels import LAUNCHER_LABELS, LabelKeys, sanitize_labels
 
 FAILURE_POLICIES = {
     FailurePolicy.fast: PipelineFailurePolicy.__members__[FAIL_FAST],
@@ -62,6 +54,8 @@ class JobRequest:
     hydra_output_uri: str
     # 1, or the how-manieth submission of this job (resume=true after failed attempts)
     attempt: int = 1
+    # the keys of the launcher's labels in the job's sweep
+    label_keys: LabelKeys = LAUNCHER_LABELS
 
     @property
     def plan(self) -> JobPlan:
@@ -69,11 +63,11 @@ class JobRequest:
 
     @property
     def digest(self) -> str:
-        return str(self.pipeline_job.labels[DIGEST_LABEL])
+        return str(self.pipeline_job.labels[self.label_keys.digest])
 
     @property
     def sweep_id(self) -> str:
-        return str(self.pipeline_job.labels[SWEEP_LABEL])
+        return str(self.pipeline_job.labels[self.label_keys.sweep])
 
     @property
     def description(self) -> str:
@@ -107,18 +101,18 @@ def job_digest(template: PipelineTemplate, parameter_values: dict[str, str], roo
 
 
 def job_labels(
-    conf: VertexPipelineLauncherConf, sweep: str, plan: JobPlan, digest: str
+    conf: VertexPipelineLauncherConf, sweep: str, plan: JobPlan, digest: str, keys: LabelKeys
 ) -> dict[str, str]:
     """The user's labels, then the launcher's (which win: tracking relies on them), sanitized."""
     labels = dict(conf.labels)
     if conf.experiment:
-        labels[EXPERIMENT_LABEL] = conf.experiment
+        labels[keys.experiment] = conf.experiment
     labels |= {
-        SWEEP_LABEL: sweep,
-        JOB_NUM_LABEL: str(plan.num),
-        APP_LABEL: plan.job_name,
-        DIGEST_LABEL: digest,
-        ATTEMPT_LABEL: "1",
+        keys.sweep: sweep,
+        keys.job_num: str(plan.num),
+        keys.app: plan.job_name,
+        keys.digest: digest,
+        keys.attempt: "1",
     }
     return sanitize_labels(labels)
 
@@ -145,7 +139,10 @@ def template_job(conf: VertexPipelineLauncherConf, template: PipelineTemplate) -
 
 
 def job_requests(
-    jobs: Sequence[CompiledJob], conf: VertexPipelineLauncherConf, sweep: str
+    jobs: Sequence[CompiledJob],
+    conf: VertexPipelineLauncherConf,
+    sweep: str,
+    keys: LabelKeys = LAUNCHER_LABELS,
 ) -> list[JobRequest]:
     assert conf.project is not None and conf.pipeline_root is not None
     shared: dict[str, PipelineJob] = {}
@@ -158,7 +155,7 @@ def job_requests(
         job = PipelineJob(shared[template.digest])
         job.runtime_config.parameter_values = values
         digest = job_digest(template, values, conf.pipeline_root)
-        job.labels = job_labels(conf, sweep, plan, digest)
+        job.labels = job_labels(conf, sweep, plan, digest, keys)
         title = f"{template.pipeline_name} #{plan.num} {overrides_text(plan)}"
         job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
         jid = job_id(template.pipeline_name, sweep, plan.num)
@@ -169,6 +166,7 @@ def job_requests(
                 pipeline_job=job,
                 console_url=console_url(conf.project, conf.location, jid),
                 hydra_output_uri=job_output_uri(conf.pipeline_root, plan),
+                label_keys=keys,
             )
         )
     return requests
@@ -179,7 +177,7 @@ def with_attempt(request: JobRequest, attempt: int, project: str, location: str)
     parameters and digest."""
     template = request.compiled.template
     job = PipelineJob(request.pipeline_job)
-    job.labels[ATTEMPT_LABEL] = str(attempt)
+    job.labels[request.label_keys.attempt] = str(attempt)
     jid = job_id(template.pipeline_name, request.sweep_id, request.plan.num, attempt)
     return dataclasses.replace(
         request,
