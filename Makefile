@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 # torch is pinned to the release this workplace's package mirror carries
 TORCH := torch==2.14.1 torchvision==0.29.1
 REGISTRY ?= us-docker.pkg.dev/$(GOOGLE_CLOUD_PROJECT)/mnist
-TAG ?= latest
+# a tag per code version (the commit): Vertex's cache keys a task on its image's name
+TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 
 MNIST_DATA_IMAGE ?= $(REGISTRY)/data-prepare:$(TAG)
 MNIST_TRAIN_IMAGE ?= $(REGISTRY)/train:$(TAG)
@@ -23,7 +24,7 @@ $(STAMP): setup.py pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n 4 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -55,6 +55,7 @@ setup(
         "test": [
             GCPC,
             "pytest>=8",
+            "pytest-xdist>=3.5",
             "hypothesis>=6.100",
             "gcp-storage-emulator>=2024.8.3",
             "hydra-optuna-sweeper>=1.2.0",

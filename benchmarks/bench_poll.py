@@ -76,6 +76,8 @@ def main() -> None:
                         "hydra/launcher=fast",
                         f"hydra.launcher.api_endpoint={emulator.endpoint}",
                         f"hydra.launcher.poll_interval_s={args.poll_interval_s}",
+                        # the preflight (a List, a bucket probe): bench_preflight.py
+                        "hydra.launcher.preflight=false",
                     ],
                     [[f"x={i}"] for i in range(args.jobs)],
                     sweep_dir,

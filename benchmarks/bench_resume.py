@@ -81,7 +81,12 @@ def main() -> None:
             ]
             config = EmulatorConfig(port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=4)
             with Emulator(config).start() as emulator:
-                fast = ["hydra/launcher=fast", f"hydra.launcher.api_endpoint={emulator.endpoint}"]
+                fast = [
+                    "hydra/launcher=fast",
+                    f"hydra.launcher.api_endpoint={emulator.endpoint}",
+                    # the preflight's List is not the resume's: bench_preflight.py measures it
+                    "hydra.launcher.preflight=false",
+                ]
                 conf, compiled = plan_sweep(
                     APP_DIR, [*fast, "hydra.launcher.wait=false"], jobs, sweep_dir
                 )

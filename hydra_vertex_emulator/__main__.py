@@ -50,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
         "http://127.0.0.1:9023 (gcp-storage-emulator)",
     )
     p.add_argument("--echo", action="store_true", help="echo the components' output")
+    p.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="REPOSITORY:TAG",
+        help="an image the registry endpoint (/v2/) knows, e.g. mnist/train:1; repeatable "
+        "(images named 127.0.0.1:<port>/mnist/train:1 are then found there)",
+    )
     p.add_argument("--log-level", default="INFO", help="INFO, DEBUG (every request), ...")
     faults = p.add_argument_group("fault injection")
     faults.add_argument("--latency-s", type=float, default=0.0, help="added to each request")
@@ -93,6 +101,7 @@ def config_of(args: argparse.Namespace) -> EmulatorConfig:
         max_parallel_jobs=args.max_parallel_jobs,
         gcs_endpoint=args.gcs_endpoint,
         echo=args.echo,
+        images=tuple(args.image),
         faults=FaultConfig(
             latency_s=args.latency_s,
             error_rate=args.error_rate,

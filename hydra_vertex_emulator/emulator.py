@@ -16,6 +16,7 @@ from .executor import JobExecutor
 from .faults import FaultConfig, FaultInjector
 from .gcs import GcsUploader, check_storage_dir, local_path
 from .guard import is_loopback
+from .registry import ImageRegistry
 from .server import EmulatorHTTPServer
 from .service import PipelineService
 from .stats import RequestStats
@@ -43,6 +44,8 @@ class EmulatorConfig:
     gcs_endpoint: str | None = None
     # echo the components' output, prefixed with job id and task
     echo: bool = False
+    # images the registry endpoint (/v2/) knows, as repository:tag, e.g. mnist/train:1
+    images: tuple[str, ...] = ()
     faults: FaultConfig = field(default_factory=FaultConfig)
 
 
@@ -63,6 +66,7 @@ class Emulator:
                 f"Listening on {config.host}: anyone who can reach this address can run any "
                 "command on this machine as this user through the emulator."
             )
+        self._registry = ImageRegistry(config.images)
         self._temporary = config.storage_dir is None
         # resolved: every path derived from a request is checked against it (storage_paths.py)
         self.storage_dir = (
@@ -87,10 +91,18 @@ class Emulator:
         self._server = EmulatorHTTPServer(
             (config.host, config.port),
             PipelineService(store, self._executor),
+            self._registry,
             self._stats,
             self._faults,
         )
         self._thread: threading.Thread | None = None
+
+    @property
+    def registry_host(self) -> str:
+        """host:port of the registry endpoint: an image `<registry_host>/mnist/train:1` is
+        looked up there (`images`)."""
+        host, port = self._server.server_address[:2]
+        return f"{host!s}:{port}"
 
     @property
     def endpoint(self) -> str:
@@ -142,7 +154,9 @@ class Emulator:
         try:
             yield
         finally:
-            self._server = EmulatorHTTPServer(address, service, self._stats, self._faults)
+            self._server = EmulatorHTTPServer(
+                address, service, self._registry, self._stats, self._faults
+            )
             self.start()
 
     def serve_forever(self) -> None:

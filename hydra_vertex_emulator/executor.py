@@ -84,7 +84,7 @@ class JobExecutor:
                     fail_fast=record.failure_policy == "fast",
                 ),
                 run,
-                cache=self.cache.scoped(record.parent),
+                cache=self.cache.scoped(record.parent, record.spec["pipelineInfo"]["name"]),
             )
             root_ids = self.ids.next(), self.ids.next()
             self.store.update(name, lambda r: start_job(r, *root_ids))

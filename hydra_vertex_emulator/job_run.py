@@ -84,8 +84,10 @@ class JobRun:
         self.ids = ids
         self.storage_dir = storage_dir
         self.uploader = uploader
+        self.submitted_values = record.parameter_values
         self._execution_ids: dict[str, int] = {}
         self._task_ids: dict[str, int] = {}
+        self._main_job_ids: dict[str, int] = {}
 
     def task_folder(self, key: str) -> Path:
         """A new execution's folder."""
@@ -114,17 +116,19 @@ class JobRun:
         component = self.spec["components"][task["componentRef"]["name"]]
         if result.task not in self._task_ids:
             self._task_ids[result.task] = self.ids.next()
+        if not result.cached and result.task not in self._main_job_ids:
+            self._main_job_ids[result.task] = self.ids.next()
         return TaskUpdate(
             key=result.task,
-            name=task.get("taskInfo", {}).get("name", result.task),
             task_id=self._task_ids[result.task],
             execution_id=self._execution_ids[result.task],
+            main_job_id=None if result.cached else self._main_job_ids[result.task],
             state=state,
             execution_state=execution_state,
             start_time=result.start_time,
             end_time=result.end_time if state != "RUNNING" else None,
             error="The task was cancelled." if state == "CANCELLED" else result.error,
-            input_parameters=result.input_parameters,
+            input_parameters=self._as_submitted(task, result.input_parameters),
             output_parameters=result.output_parameters if state != "RUNNING" else {},
             inputs=self._artifacts(
                 result.input_artifacts, component.get("inputDefinitions", {}), result.start_time
@@ -133,6 +137,18 @@ class JobRun:
                 result.output_artifacts, component.get("outputDefinitions", {}), result.start_time
             ),
         )
+
+    def _as_submitted(self, task: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, str]:
+        """The task's input parameters as Vertex shows them: one taken from a pipeline
+        parameter is the value the job was submitted with (the component got the storage dir's
+        folder for a /gcs/ value, as a Vertex container gets its Cloud Storage mount)."""
+        sources = task.get("inputs", {}).get("parameters", {})
+        shown = dict(values)
+        for name in values:
+            pipeline_parameter = sources.get(name, {}).get("componentInputParameter")
+            if pipeline_parameter in self.submitted_values:
+                shown[name] = self.submitted_values[pipeline_parameter]
+        return shown
 
     def _artifacts(
         self, paths: Mapping[str, Path], definitions: Mapping[str, Any], created: float

@@ -6,7 +6,9 @@
     vertex_aiplatform       the same, with the aiplatform SDK pointed at it for the test (REST,
                             anonymous credentials, project PROJECT in LOCATION)
     gcs_emulator            the endpoint of an in-memory gcp-storage-emulator for the session
-                            (give it to EmulatorConfig.gcs_endpoint; needs gcp-storage-emulator)
+                            (give it to EmulatorConfig.gcs_endpoint; needs gcp-storage-emulator);
+                            a launch's pipeline root bucket must exist there, as on Vertex (the
+                            launcher's preflight checks): storage_emulator.create_buckets()
 
 Registered through the `pytest11` entry point; importing this module imports only pytest.
 """

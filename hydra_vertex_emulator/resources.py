@@ -77,18 +77,28 @@ def _artifact_lists(parent: str, artifacts: dict[str, ArtifactRecord]) -> dict[s
 
 
 def _task_json(parent: str, task: TaskRecord, root_id: int | None) -> dict[str, Any]:
+    """A PipelineTaskDetail. taskName is the task's DAG key, not the display name its
+    taskInfo.name may hold: the aiplatform SDK finds a task by its DAG key in taskName although
+    the pipeline gives it a display name (pipeline_jobs.py, PipelineJob._run, looks for
+    "model-evaluation-text-generation-pairwise", the AutoSxS pipeline's task displayed as
+    "AutoSxS Metrics"). taskUniqueName, "the parent tasks' names and the task's name, joined by
+    dots" (pipeline_job.proto), is the DAG key too: the root DAG's tasks have no parent task but
+    the root. A container task that ran has executorDetail.containerDetail.mainJob, the CustomJob
+    its container ran as (pipeline_job.proto, PipelineTaskExecutorDetail); custom-job tasks as
+    google-cloud-pipeline-components compiles them are container tasks (its launcher's
+    container creates the custom job), so they have a containerDetail too."""
     metadata = {f"input:{k}": v for k, v in task.input_parameters.items()}
     metadata.update({f"output:{k}": v for k, v in task.output_parameters.items()})
     update_time = task.history[-1][0] if task.history else task.create_time
     out: dict[str, Any] = {
         "taskId": str(task.task_id),
-        "taskName": task.name,
+        "taskName": task.key,
         "taskUniqueName": task.key,
         "state": task.state,
         **_times(createTime=task.create_time, startTime=task.start_time, endTime=task.end_time),
         "execution": {
             "name": metadata_name(parent, "executions", task.execution_id),
-            "displayName": task.name,
+            "displayName": task.key,
             "state": task.execution_state,
             "schemaTitle": task.schema_title,
             "schemaVersion": "0.0.1",
@@ -101,6 +111,9 @@ def _task_json(parent: str, task: TaskRecord, root_id: int | None) -> dict[str, 
     }
     if root_id is not None:
         out["parentTaskId"] = str(root_id)
+    if task.main_job_id is not None:
+        main_job = f"{parent}/customJobs/{task.main_job_id}"
+        out["executorDetail"] = {"containerDetail": {"mainJob": main_job}}
     if task.error is not None:
         out["error"] = {"code": _TASK_ERROR_CODES.get(task.state, 2), "message": task.error}
     if task.inputs:
@@ -126,7 +139,8 @@ def _context_json(
 
 
 def _job_detail(record: JobRecord, root: TaskRecord) -> dict[str, Any]:
-    pipeline = _context_json(record, root.name, "system.Pipeline", [])
+    pipeline_name = record.spec["pipelineInfo"]["name"]
+    pipeline = _context_json(record, pipeline_name, "system.Pipeline", [])
     run = _context_json(record, record.job_id, "system.PipelineRun", [pipeline["name"]])
     tasks = [_task_json(record.parent, root, None)]
     tasks += [_task_json(record.parent, t, root.task_id) for t in record.tasks.values()]
@@ -150,6 +164,25 @@ def job_json(record: JobRecord) -> dict[str, Any]:
         out["error"] = {"code": record.error[0], "message": record.error[1]}
     if record.root is not None:
         out["jobDetail"] = _job_detail(record, record.root)
+    return out
+
+
+# what a List may read of jobDetail (the aiplatform SDK's own list read mask asks for these two:
+# google/cloud/aiplatform/constants/pipeline.py, _READ_MASK_FIELDS)
+LIST_JOB_DETAIL_FIELDS = ("pipelineContext", "pipelineRunContext")
+
+
+def list_view(job: dict[str, Any], masked: bool) -> dict[str, Any]:
+    """A job as ListPipelineJobs answers it: jobDetail is "not available in the list view"
+    (PipelineJob.job_detail in pipeline_job.proto, and the REST reference of
+    projects.locations.pipelineJobs); the rest, pipelineSpec included, is listed (the SDK's
+    `enable_simple_view` read mask exists to leave pipelineSpec out). A read mask (`masked`) may
+    still name the pipeline's contexts, as the SDK's simple view does."""
+    out = {k: v for k, v in job.items() if k != "jobDetail"}
+    detail = job.get("jobDetail", {})
+    contexts = {k: detail[k] for k in LIST_JOB_DETAIL_FIELDS if k in detail}
+    if masked and contexts:
+        out["jobDetail"] = contexts
     return out
 
 

@@ -1,5 +1,6 @@
 """The HTTP server: routes API requests to the PipelineService, with faults and counters, and
-serves the emulator's own endpoints under /emulator/ (never faulted, never counted). Every
+serves the emulator's own endpoints under /emulator/ (never faulted, never counted) and a Docker
+registry's manifest endpoint under /v2/ (registry.py; counted and faulted as `manifest`). Every
 request passes the RequestGuard first (only this machine's API clients are served); every
 answer, refusals and internal errors included, is Google's error JSON:
 
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .errors import ApiError, injected, internal, invalid_argument, not_found
 from .faults import FaultInjector, fault_config_from_json
 from .guard import RequestGuard
+from .registry import ImageRegistry
 from .routes import Request, find_route, query_params
 from .service import PipelineService
 from .stats import RequestStats
@@ -34,11 +36,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         service: PipelineService,
+        registry: ImageRegistry,
         stats: RequestStats,
         faults: FaultInjector,
     ) -> None:
         super().__init__(address, EmulatorHandler)
         self.service = service
+        self.registry = registry
         self.stats = stats
         self.faults = faults
         self.guard = RequestGuard(address[0], self.server_address[1])
@@ -57,16 +61,24 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def do_HEAD(self) -> None:
+        self._handle("HEAD")
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(f"{self.address_string()} {format % args}")
 
     def _send(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
+        self._send_bytes(status, {"Content-Type": "application/json; charset=UTF-8"}, data)
+
+    def _send_bytes(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _content_length(self) -> int:
         text = self.headers.get("Content-Length") or "0"
@@ -113,8 +125,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if path.startswith("/emulator/"):
             self._handle_emulator(method, path, raw)
             return
-        found = find_route(method, path)
-        kind = found[0].kind if found else "unknown"
+        registry = path == "/v2" or path.startswith("/v2/")
+        found = None if registry else find_route(method, path)
+        kind = "manifest" if registry else found[0].kind if found else "unknown"
         server = self.server
         server.stats.count_request(kind)
         latency = server.faults.latency()
@@ -124,6 +137,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if code is not None:
             server.stats.count_injected(str(code))
             self._send(code, injected(code).to_json())
+            return
+        if registry:
+            self._handle_registry(method, path)
             return
         try:
             if found is None:
@@ -147,6 +163,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
         self._send(200, reply.body)
+
+    def _handle_registry(self, method: str, path: str) -> None:
+        answer = self.server.registry.answer(method, path, self.headers.get("Accept", ""))
+        self._send_bytes(answer.status, answer.headers, answer.body)
 
     def _handle_emulator(self, method: str, path: str, raw: bytes) -> None:
         server = self.server

@@ -13,7 +13,8 @@ from .executor import JobExecutor
 from .filters import FilterError, matches, parse_filter
 from .listing import ListingError, apply_read_mask, page_size_of, paginate
 from .names import generated_job_id, job_name
-from .resources import delete_operation_json, job_json
+from .protos import check_pipeline_job, check_pipeline_spec
+from .resources import delete_operation_json, job_json, list_view
 from .storage_paths import OutsideStorage, check_job_paths
 from .store import JobRecord, JobStore
 from .validate import (
@@ -46,6 +47,8 @@ class PipelineService:
         spec = request.get("pipelineSpec")
         check_spec(spec)
         assert isinstance(spec, dict)
+        check_pipeline_job(body)
+        check_pipeline_spec(spec)
         runtime_config = request["runtimeConfig"]
         root = pipeline_root(runtime_config)
         policy = failure_policy(runtime_config)
@@ -102,9 +105,9 @@ class PipelineService:
             raise invalid_argument(str(e)) from e
         out: dict[str, Any] = {}
         if page.jobs:
-            out["pipelineJobs"] = [
-                apply_read_mask(job, read_mask) if read_mask else job for job in page.jobs
-            ]
+            masked = bool(read_mask.strip())
+            listed = [list_view(job, masked) for job in page.jobs]
+            out["pipelineJobs"] = [apply_read_mask(j, read_mask) if masked else j for j in listed]
         if page.next_page_token:
             out["nextPageToken"] = page.next_page_token
         return out

@@ -5,8 +5,18 @@ import threading
 from collections import Counter
 from typing import Any
 
-# what an API request does; `unknown` is a request no route serves
-REQUEST_KINDS = ("create", "get", "list", "cancel", "delete", "get_operation", "unknown")
+# what an API request does; `manifest` a registry request (registry.py); `unknown` is a request
+# no route serves
+REQUEST_KINDS = (
+    "create",
+    "get",
+    "list",
+    "cancel",
+    "delete",
+    "get_operation",
+    "manifest",
+    "unknown",
+)
 
 
 class RequestStats:

@@ -26,15 +26,16 @@ class ArtifactRecord:
 
 @dataclass
 class TaskRecord:
-    # the task's key in the DAG (the root DAG has the pipeline's name)
+    # the task's key in the DAG; the root's is the job id (Vertex names the root task so)
     key: str
-    # the user-specified name in the spec (taskInfo.name)
-    name: str
     task_id: int
     execution_id: int
-    # system.ContainerExecution, or system.DAGExecution for the root
+    # system.ContainerExecution, or system.Run for the root
     schema_title: str
     create_time: float
+    # the id of the CustomJob its container ran as (executorDetail.containerDetail.mainJob);
+    # None: no container ran (the root, a task answered from the cache)
+    main_job_id: int | None = None
     # PipelineTaskDetail.State and Execution.State names
     state: str = "PENDING"
     execution_state: str = "NEW"

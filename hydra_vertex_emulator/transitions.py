@@ -22,9 +22,10 @@ class TaskUpdate:
     """What a task's record becomes, prepared outside the store's lock."""
 
     key: str
-    name: str
     task_id: int
     execution_id: int
+    # the CustomJob its container runs as; None when answered from the cache
+    main_job_id: int | None
     state: str
     execution_state: str
     start_time: float
@@ -47,7 +48,6 @@ def apply_task_update(record: JobRecord, update: TaskUpdate) -> None:
     if task is None:
         task = TaskRecord(
             key=update.key,
-            name=update.name,
             task_id=update.task_id,
             execution_id=update.execution_id,
             schema_title="system.ContainerExecution",
@@ -56,6 +56,7 @@ def apply_task_update(record: JobRecord, update: TaskUpdate) -> None:
         record.tasks[update.key] = task
     _record_state(task, update.state, update.end_time or update.start_time)
     task.execution_state = update.execution_state
+    task.main_job_id = update.main_job_id
     task.start_time, task.end_time, task.error = update.start_time, update.end_time, update.error
     task.input_parameters = dict(update.input_parameters)
     task.output_parameters = dict(update.output_parameters)
@@ -63,16 +64,19 @@ def apply_task_update(record: JobRecord, update: TaskUpdate) -> None:
 
 
 def start_job(record: JobRecord, root_task_id: int, root_execution_id: int) -> None:
-    """RUNNING, with the root DAG's task (named after the pipeline, as on Vertex)."""
+    """RUNNING, with the root DAG's task. On Vertex the root task is named after the job id and
+    its execution's schema is system.Run: the aiplatform SDK finds a pipeline's outputs on the
+    task whose taskName is the job's id (vertexai/language_models/_evaluatable_language_models.py,
+    _get_gcs_uri_from_pipeline_task_details) or whose execution is system.Run
+    (_language_models.py, the tuning job's model), as its unit tests' PipelineJobs have it
+    (python-aiplatform tests/unit/aiplatform/test_language_models.py, make_pipeline_job)."""
     now = time.time()
-    pipeline_name = record.spec["pipelineInfo"]["name"]
     record.state, record.start_time = "PIPELINE_STATE_RUNNING", now
     record.root = TaskRecord(
-        key=pipeline_name,
-        name=pipeline_name,
+        key=record.job_id,
         task_id=root_task_id,
         execution_id=root_execution_id,
-        schema_title="system.DAGExecution",
+        schema_title="system.Run",
         create_time=now,
         state="RUNNING",
         execution_state="RUNNING",

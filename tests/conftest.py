@@ -12,6 +12,8 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.version import VersionBase
 from hypothesis import settings
 
+from hydra_vertex_emulator.storage_emulator import storage_emulator
+
 # CI runs every property test with the same examples; locally they keep exploring.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
@@ -35,6 +37,18 @@ def run_app() -> RunApp:
         )
 
     return run
+
+
+# the buckets of the pipeline roots that tests launch with against the Cloud Storage emulator:
+# they exist before a sweep, as on Vertex AI (the launcher's preflight checks)
+TEST_BUCKETS = ("test-bucket", "probe-bucket")
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """The package's in-memory gcp-storage-emulator for the session, with the tests' buckets."""
+    with storage_emulator(buckets=TEST_BUCKETS) as endpoint:
+        yield endpoint
 
 
 # Hydra's version base as a fresh process has it (conftest loads before any app is imported)

@@ -5,9 +5,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from hydra import initialize_config_dir
 from hydra._internal.callbacks import Callbacks
-from hydra._internal.hydra import Hydra
-from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.types import Quote, QuotedString
@@ -26,19 +25,16 @@ def compose(
     """The app's multirun config with `overrides` (its config is `conf/config.yaml` beside it),
     set as Hydra's current config, and the context a launcher is set up with."""
     GlobalHydra.instance().clear()
-    hydra = Hydra.create_main_hydra2(
-        task_name=app.stem, config_search_path=create_config_search_path(str(app.parent / "conf"))
-    )
+    # Hydra's public initialization (left initialized: launch() clears it, as do the tests' hooks)
+    initialize_config_dir(str(app.parent / "conf"), job_name=app.stem, version_base=None)
+    loader = GlobalHydra.instance().config_loader()
     # quoted: a sweep dir may hold any character
     quoted_dir = QuotedString(text=str(sweep_dir), quote=Quote.double).with_quotes()
-    cfg = hydra.compose_config(
-        "config",
-        [*overrides, f"hydra.sweep.dir={quoted_dir}"],
-        run_mode=RunMode.MULTIRUN,
-        with_log_configuration=False,
+    cfg = loader.load_configuration(
+        "config", [*overrides, f"hydra.sweep.dir={quoted_dir}"], run_mode=RunMode.MULTIRUN
     )
     HydraConfig.instance().set_config(cfg)
-    return cfg, HydraContext(config_loader=hydra.config_loader, callbacks=Callbacks(cfg))
+    return cfg, HydraContext(config_loader=loader, callbacks=Callbacks(cfg))
 
 
 def launch(

@@ -126,7 +126,7 @@ def test_the_tutorial_machine_becomes_the_custom_jobs_worker_pool() -> None:
     ]
     assert {e.name: e.value for e in container.env} == {"WANDB_MODE": "offline"}
     assert job.display_name == "train"
-    assert dict(job.labels) == {"hydra-component": "train"}
+    assert dict(job.labels) == {"hydra_component": "train"}
     # the compiled worker pool, before Vertex fills it in, is a WorkerPoolSpec as it stands
     compiled = custom_job_worker(component_of(template.spec, dag_tasks(template.spec)["train"]))
     assert strict(WorkerPoolSpec, compiled).machine_spec.machine_type == "n1-standard-4"
@@ -182,7 +182,7 @@ def test_spot_disk_timeout_and_the_launchers_network_settings() -> None:
     assert job.job_spec.network == "projects/1/global/networks/vpc"
     assert list(job.job_spec.reserved_ip_ranges) == ["range-a"]
     assert job.encryption_spec.kms_key_name.endswith("cryptoKeys/k")
-    assert dict(job.labels) == {"team": "ml", "hydra-component": "train"}
+    assert dict(job.labels) == {"team": "ml", "hydra_component": "train"}
     # a component's own settings win over the launcher's
     own = ResourcesConf(machine_type="n1-standard-8", service_account="own@p", network="n2")
     job = custom_job(compile_template(pipeline(own, network="n1"), ()).spec, RUN_DIR)

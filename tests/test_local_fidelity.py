@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 # the sweep's size: test_job_fidelity.py shows the job's Hydra runtime in every mode; this shows
 # random override values composing alike in real processes (test_overrides_roundtrip: in-process)
-N_OVERRIDE_SETS = 40
+N_OVERRIDE_SETS = 12
 
 _text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_characters="\x00$"),
@@ -96,7 +96,7 @@ def test_main_component_composes_the_jobs_config(
             # each job's own main process must compose its config: no reuse of cached runs
             [
                 "hydra/launcher=main_only",
-                "hydra.launcher.local.max_parallel_jobs=2",
+                "hydra.launcher.local.max_parallel_jobs=4",
                 "hydra.launcher.enable_caching=false",
             ],
             job_overrides,

@@ -167,6 +167,9 @@ class VertexPipelineLauncherConf:
     shared_steps_once: bool = True
     # main component gets the callback that reports the task function's return value
     return_value: bool = True
+    # before the first create, check credentials, project, the pipeline root's bucket and the
+    # images (placeholders, existence; mutable tags warned) and refuse with the fix; false: skip
+    preflight: bool = True
     # the default pipeline's one component, the launching app, used while components is empty
     app: AppConf = field(default_factory=AppConf)
     # the pipeline's components by name; empty: the default pipeline (the app alone)

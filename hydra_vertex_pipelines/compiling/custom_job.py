@@ -36,7 +36,7 @@ from ..runner.spec import custom_job_payload, dag_tasks
 from .graph import kfp_name
 
 RETURN_VALUE_FILE = "return_value.json"
-COMPONENT_LABEL = "hydra-component"
+COMPONENT_LABEL = "hydra_component"
 # Vertex fills parameter values into the custom job's JSON payload as they are, unescaped
 # (GCPC escapes only the executor input, with {{$.json_escape[1]}}): these break its JSON
 _JSON_UNSAFE = re.compile(r'["\\\x00-\x1f]')

@@ -18,6 +18,8 @@ from hydra_vertex_pipelines.planning.overrides import parse_job_overrides
 
 COMPONENT = Path(__file__).parent / "apps" / "component.py"
 PIPELINE_ROOT = "gs://emulated-bucket/pipelines"
+# train's display name (its taskInfo.name in the spec); its DAG key stays "train"
+TRAIN_DISPLAY_NAME = "Train the model"
 # the main component's hydra.run.dir, under the pipeline root's Cloud Storage mount as the
 # launcher sets it (one dir for every job here: the main task's inputs stay equal for caching)
 RUN_DIR_URI = f"{PIPELINE_ROOT}/hydra/run"
@@ -60,12 +62,14 @@ class Pipeline:
         )
 
 
-def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
+def compile_pipeline(
+    folder: Path, prep_mode: str = "ok", pipeline_name: str = "emulated"
+) -> Pipeline:
     """prep gets data.* and writes the dataset; train (main) reads it and returns a value.
     Each writes a line to <folder>/<task>.count per real run."""
     python = ["python", str(COMPONENT)]
     conf = VertexPipelineLauncherConf(
-        pipeline_name="emulated",
+        pipeline_name=pipeline_name,
         components={
             "prep": ComponentConf(
                 command=python,
@@ -76,6 +80,7 @@ def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
             "train": ComponentConf(
                 command=python,
                 main=True,
+                display_name=TRAIN_DISPLAY_NAME,
                 inputs={"in.dataset": "prep.dataset"},
                 args=[f"counter={folder / 'train.count'}"],
             ),
@@ -83,7 +88,7 @@ def compile_pipeline(folder: Path, prep_mode: str = "ok") -> Pipeline:
     )
     keys = [o.override_key for o in parse_job_overrides(OVERRIDES)]
     template = compile_template(conf, keys)
-    spec_path = folder / "pipeline.yaml"
+    spec_path = folder / f"{pipeline_name}.yaml"
     spec_path.write_text(template.spec_yaml)
     return Pipeline(template, spec_path)
 

@@ -33,7 +33,7 @@ def test_cancel_running_job(vertex_aiplatform: Emulator, pipeline: Pipeline) -> 
     assert tasks["prep"].state == PipelineTaskDetail.State.SUCCEEDED
     assert tasks["train"].state == PipelineTaskDetail.State.CANCELLED
     assert tasks["train"].execution.state == Execution.State.CANCELLED
-    assert tasks["emulated"].state == PipelineTaskDetail.State.CANCELLED
+    assert tasks["sleeper"].state == PipelineTaskDetail.State.CANCELLED  # the root: the job id
     assert job.gca_resource.error.code == 1
     job.wait()  # a cancelled job is done; wait() raises only for a failed one
 

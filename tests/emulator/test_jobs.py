@@ -1,11 +1,15 @@
 """Create, get, wait and delete PipelineJobs through aiplatform.PipelineJob; what a run records."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from emulator_helpers import (
     PIPELINE_ROOT,
+    RUN_DIR,
+    RUN_DIR_URI,
+    TRAIN_DISPLAY_NAME,
     Pipeline,
     compile_pipeline,
     runs,
@@ -42,9 +46,12 @@ def test_submit_wait_and_task_details(
     assert not resource.error.message
 
     tasks = tasks_by_name(job)
-    assert list(tasks) == ["emulated", "prep", "train"]  # the root DAG first, as on Vertex
-    root = tasks["emulated"]
-    assert root.execution.schema_title == "system.DAGExecution"
+    # the root DAG first, as on Vertex, named after the job id
+    assert list(tasks) == ["run-1", "prep", "train"]
+    root = tasks["run-1"]
+    assert root.execution.schema_title == "system.Run"
+    assert root.task_unique_name == root.execution.display_name == "run-1"
+    assert not root.parent_task_id and "executor_detail" not in root
     assert root.state == PipelineTaskDetail.State.SUCCEEDED
     for name in ("prep", "train"):
         task = tasks[name]
@@ -54,8 +61,21 @@ def test_submit_wait_and_task_details(
         assert task.start_time <= task.end_time
         assert [s.state for s in task.pipeline_task_status][-1] == task.state
 
+    # taskName is the DAG key, also for a task with a display name
     train = tasks["train"]
+    spec_tasks = resource.pipeline_spec["root"]["dag"]["tasks"]
+    assert spec_tasks["train"]["taskInfo"]["name"] == TRAIN_DISPLAY_NAME
+    assert train.task_unique_name == train.execution.display_name == "train"
+    # each task that ran is the CustomJob its container ran as
+    main_jobs = {n: tasks[n].executor_detail.container_detail.main_job for n in ("prep", "train")}
+    for main_job in main_jobs.values():
+        assert re.fullmatch(rf"projects/{number}/locations/{LOCATION}/customJobs/\d+", main_job)
+    assert main_jobs["prep"] != main_jobs["train"]
     assert train.execution.metadata["input:optim__lr"] == "0.1"
+    # the run dir as submitted (/gcs/...), though the component got the storage dir's folder
+    assert train.execution.metadata["input:hydra_run_dir"] == RUN_DIR
+    marker = vertex_aiplatform.local_path(RUN_DIR_URI) / "main.log"
+    assert marker.read_text() == "done\n"
     returned = json.loads(train.execution.metadata["output:return_value"])
     assert returned == {"lr": "0.1", "inputs": {"dataset": "n=3"}}
 

@@ -120,5 +120,5 @@ def test_paths_leading_outside_the_storage_dir_are_refused(
     assert "must stay inside the emulator's storage" in answer.body["error"]["message"]
     assert vertex_emulator.stats()["created"] == {}
     assert runs(tmp_path, "prep") == 0
-    outside = {p.name for p in tmp_path.iterdir()} - {"vertex-storage", "pipeline.yaml"}
+    outside = {p.name for p in tmp_path.iterdir()} - {"vertex-storage", "emulated.yaml"}
     assert outside == set()

@@ -21,16 +21,22 @@ def storage_emulator(gcs_emulator: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def start_emulator(tmp_path: Path, storage_emulator: str) -> Iterator[StartEmulator]:
-    """Start a Vertex AI Pipelines emulator: start_emulator(max_parallel_jobs=2, faults=...)."""
+    """Start a Vertex AI Pipelines emulator: start_emulator(max_parallel_jobs=2, faults=...,
+    images=(...)), `images` what its registry endpoint knows."""
     started: list[Emulator] = []
 
-    def start(max_parallel_jobs: int = 2, faults: FaultConfig | None = None) -> Emulator:
+    def start(
+        max_parallel_jobs: int = 2,
+        faults: FaultConfig | None = None,
+        images: tuple[str, ...] = (),
+    ) -> Emulator:
         config = EmulatorConfig(
             port=0,
             storage_dir=tmp_path / f"vertex-storage-{len(started)}",
             max_parallel_jobs=max_parallel_jobs,
             gcs_endpoint=storage_emulator,
             faults=faults or FaultConfig(),
+            images=images,
         )
         started.append(Emulator(config).start())
         return started[-1]

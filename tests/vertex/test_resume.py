@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from hydra.core.utils import JobStatus
 from omegaconf import OmegaConf
-from vertex_checks import StartEmulator
+from vertex_checks import StartEmulator, emulator_jobs
 from vertex_launch import APP_DIR, launch
 
+from hydra_vertex_pipelines.executors.vertex import executor as vertex_executor
+from hydra_vertex_pipelines.executors.vertex.labels import HYPHENATED_LABELS
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME, read_manifest
 from hydra_vertex_pipelines.executors.vertex.resume import ResumeMismatch
 
@@ -56,8 +58,8 @@ def test_resume_returns_succeeded_jobs_and_submits_failed_ones_again(
     third = launch(APP_DIR, [*overrides, RESUME], jobs, sweep_dir)
     assert [r.return_value for r in third] == [r.return_value for r in again]
     requests = emulator.stats()["requests"]
-    # nothing submitted; one List for the whole sweep, one Get per result read
-    assert (requests["create"], requests["list"], requests["get"]) == (0, 1, 2)
+    # nothing submitted; one List for the whole sweep (and the preflight's), one Get per result
+    assert (requests["create"], requests["list"], requests["get"]) == (0, 2, 2)
 
 
 def test_resume_refuses_jobs_that_changed_and_submits_nothing(
@@ -79,25 +81,42 @@ def test_resume_refuses_jobs_that_changed_and_submits_nothing(
     assert emulator.stats()["requests"]["create"] == 0
 
 
-def test_resume_reads_the_previous_manifest_format(
-    start_emulator: StartEmulator, tmp_path: Path
+def _as_an_earlier_version_wrote_it(manifest: Path, with_header: bool) -> None:
+    """The manifest of an earlier launcher: one line per created job (before the write-ahead
+    manifest), or a header that records no label keys (before underscore label keys)."""
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    if with_header:
+        older = [{k: v for k, v in e.items() if k != "sweep_label"} for e in lines]
+    else:
+        keys = ("job_num", "job_id", "sweep_id", "overrides", "console_url", "name")
+        older = [{k: e[k] for k in keys} for e in lines if e["event"] == "submit"]
+    manifest.write_text("".join(json.dumps(e) + "\n" for e in older))
+
+
+@pytest.mark.parametrize("with_header", [False, True], ids=["one_line_per_job", "no_label_keys"])
+def test_resume_reads_the_previous_manifest_formats(
+    start_emulator: StartEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_header: bool,
 ) -> None:
+    """Jobs that an earlier version created carry hyphenated label keys (hydra-sweep-id, ...):
+    resuming their sweep lists them by those and adopts them."""
     emulator = start_emulator()
     overrides = [*FAST, endpoint(emulator.endpoint)]
-    launch(APP_DIR, [*overrides, "hydra.launcher.wait=false"], [["x=1"], ["x=2"]], tmp_path)
-    # what the launcher wrote before the write-ahead manifest: one line per created job
-    manifest = tmp_path / MANIFEST_NAME
-    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
-    legacy = [
-        {k: e[k] for k in ("job_num", "job_id", "sweep_id", "overrides", "console_url", "name")}
-        for e in lines
-        if e["event"] == "submit"
-    ]
-    manifest.write_text("".join(json.dumps(e) + "\n" for e in legacy))
+    with monkeypatch.context() as earlier_version:
+        earlier_version.setattr(vertex_executor, "LAUNCHER_LABELS", HYPHENATED_LABELS)
+        launch(APP_DIR, [*overrides, "hydra.launcher.wait=false"], [["x=1"], ["x=2"]], tmp_path)
+    (sweep,) = read_manifest(tmp_path / MANIFEST_NAME)
+    assert len(emulator_jobs(emulator, HYPHENATED_LABELS.sweep, sweep)) == 2
+    _as_an_earlier_version_wrote_it(tmp_path / MANIFEST_NAME, with_header)
     emulator.reset_stats()
     rets = launch(APP_DIR, [*overrides, RESUME], [["x=1"], ["x=2"]], tmp_path)
     assert [r.return_value for r in rets] == [1.0, 4.0]
     assert emulator.stats()["requests"]["create"] == 0
+    # the resumed launch records the sweep's label keys, for the next resume
+    header = read_manifest(tmp_path / MANIFEST_NAME)[sweep].header
+    assert header is not None and header.sweep_label == HYPHENATED_LABELS.sweep
 
 
 def test_resume_without_a_manifest_starts_the_sweep(
@@ -122,8 +141,8 @@ def test_optuna_with_a_fixed_seed_resumes_its_trials(
         endpoint(emulator.endpoint),
         "hydra/sweeper=optuna",
         "hydra.sweeper.sampler.seed=3",
-        "hydra.sweeper.n_trials=6",
-        "hydra.sweeper.n_jobs=3",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=2",
         "hydra.sweeper.direction=minimize",
         "x=choice(-2,-1,0,1,2,3)",
         f"hydra.sweep.dir={tmp_path}",
@@ -131,10 +150,10 @@ def test_optuna_with_a_fixed_seed_resumes_its_trials(
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     first = OmegaConf.load(tmp_path / "optimization_results.yaml")
     created = emulator.stats()["created"]
-    assert len(created) == 6
+    assert len(created) == 4
     emulator.reset_stats()
     done = subprocess.run([*command, RESUME], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    # both batches of trials asked for the same jobs again: all six adopted, none created
+    # both batches of trials asked for the same jobs again: all four adopted, none created
     assert emulator.stats()["requests"]["create"] == 0
     assert OmegaConf.load(tmp_path / "optimization_results.yaml") == first

@@ -19,12 +19,8 @@ from vertex_launch import APP_DIR, launch, plan_sweep
 
 from hydra_vertex_emulator.faults import FaultConfig
 from hydra_vertex_pipelines.errors import LauncherConfigError
-from hydra_vertex_pipelines.executors.vertex.client import (
-    VertexClient,
-    VertexCredentialsError,
-    pipeline_service,
-)
-from hydra_vertex_pipelines.executors.vertex.labels import SWEEP_LABEL
+from hydra_vertex_pipelines.executors.vertex.client import VertexClient, pipeline_service
+from hydra_vertex_pipelines.executors.vertex.labels import LAUNCHER_LABELS, SWEEP_LABEL
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME, ManifestWriter
 from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress
 from hydra_vertex_pipelines.executors.vertex.request import RequestBuilder
@@ -153,7 +149,7 @@ def test_a_refused_create_fails_its_job_with_the_api_message(
     stats = emulator.stats()
     assert stats["requests"]["create"] == 2  # a 403 is not retried
     assert stats["created"] == {}
-    assert stats["requests"]["list"] == 0  # nothing to wait for
+    assert stats["requests"]["list"] == 1  # the preflight's; nothing to wait for
 
 
 def test_return_value_found_when_the_main_task_has_a_display_name(
@@ -199,7 +195,7 @@ def test_wait_false_submits_writes_the_manifest_and_exits_0(
     lines.sort(key=lambda e: int(e["job_num"]))
     assert lines[0]["job_id"] == f"fast-app-{lines[0]['sweep_id']}-0"
     assert lines[0]["console_url"].endswith(f"/runs/{lines[0]['job_id']}?project=test-project")
-    assert emulator.stats()["requests"]["list"] == 0  # nothing waited for
+    assert emulator.stats()["requests"]["list"] == 1  # the preflight's; nothing waited for
     assert len(emulator_jobs(emulator, SWEEP_LABEL, lines[0]["sweep_id"])) == 3
 
 
@@ -252,11 +248,11 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
     )
     manifest = ManifestWriter(tmp_path / MANIFEST_NAME)
     submission = Submission(client, manifest, 2, return_value=True)
-    submission.submit(list(map(RequestBuilder(conf, "abc"), jobs)))
+    submission.submit(list(map(RequestBuilder(conf, "abc", LAUNCHER_LABELS), jobs)))
     created = submission.results
     _, other = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path / "a")
     again = Submission(client, manifest, 2, return_value=True)
-    again.submit(list(map(RequestBuilder(conf, "abc"), other)))
+    again.submit(list(map(RequestBuilder(conf, "abc", LAUNCHER_LABELS), other)))
     retried = again.results
     first = created[0].job
     assert first is not None and retried[0].job is not None
@@ -340,15 +336,6 @@ def test_a_bad_config_sends_no_request(
     assert not os.path.exists(tmp_path / MANIFEST_NAME)
 
 
-def test_without_credentials_nothing_is_submitted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
-    with pytest.raises(VertexCredentialsError, match="gcloud auth application-default login"):
-        launch(APP_DIR, FAST, [["x=1"]], tmp_path)  # no api_endpoint: Vertex AI itself
-    assert not (tmp_path / MANIFEST_NAME).exists()
-
-
 def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
     start_emulator: StartEmulator, tmp_path: Path
 ) -> None:
@@ -359,7 +346,7 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
         [["x=1", "behaviour=hang"], ["x=2"]],
         tmp_path,
     )
-    requests_ = list(map(RequestBuilder(conf, "deleted"), jobs))
+    requests_ = list(map(RequestBuilder(conf, "deleted", LAUNCHER_LABELS), jobs))
     client = VertexClient(
         pipeline_service("us-central1", emulator.endpoint, 1),
         "test-project",
@@ -384,7 +371,8 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
         if is_finished(state):
             finished.append(job_id)
 
-    wait_for_jobs(client, "deleted", states, 0.05, SweepProgress(io.StringIO()), on_change)
+    progress = SweepProgress(io.StringIO())
+    wait_for_jobs(client, "deleted", LAUNCHER_LABELS, states, 0.05, progress, on_change)
 
     assert sorted(finished) == sorted(r.job_id for r in requests_)
     assert states[requests_[1].job_id] == PipelineState.PIPELINE_STATE_SUCCEEDED

@@ -19,6 +19,7 @@ from hydra_vertex_pipelines.executors.vertex.labels import (
     DIGEST_LABEL,
     EXPERIMENT_LABEL,
     JOB_NUM_LABEL,
+    LAUNCHER_LABELS,
     SWEEP_LABEL,
 )
 from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress, summary_table
@@ -49,7 +50,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         [
             "hydra.launcher.api_endpoint=http://127.0.0.1:1",
             "+hydra.launcher.labels.team=ML Research",
-            "+hydra.launcher.labels.hydra-job-num=mine",
+            "+hydra.launcher.labels.hydra_job_num=mine",
             "hydra.launcher.experiment=Sweeps_2024",
             "hydra.launcher.failure_policy=slow",
             "hydra.launcher.service_account=runner@p.iam.gserviceaccount.com",
@@ -58,7 +59,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         [["x=1", "data.n=2"], ["x=3", "data.n=2"]],
         tmp_path,
     )
-    requests = list(map(RequestBuilder(conf, "abc123"), jobs))
+    requests = list(map(RequestBuilder(conf, "abc123", LAUNCHER_LABELS), jobs))
     first, second = (r.pipeline_job for r in requests)
     assert [r.job_id for r in requests] == ["sweep-app-abc123-0", "sweep-app-abc123-1"]
     assert first.pipeline_spec == second.pipeline_spec
@@ -92,7 +93,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         "sweep-app-abc123-0?project=test-project"
     )
     # the same job again has the same digest: a create retried after ALREADY_EXISTS adopts it
-    again = list(map(RequestBuilder(conf, "abc123"), jobs))
+    again = list(map(RequestBuilder(conf, "abc123", LAUNCHER_LABELS), jobs))
     assert again[1].digest == requests[1].digest
     assert PipelineJob.to_dict(again[0].pipeline_job) == PipelineJob.to_dict(first)
 

@@ -16,7 +16,9 @@ from ...planning.job_plan import JobPlan
 from ...vertex_facts import mounted_path
 from .. import JobBatch, PlanningFailed
 from .client import VertexClient, pipeline_service
+from .labels import LAUNCHER_LABELS
 from .manifest import MANIFEST_NAME, ManifestSweep, ManifestWriter, read_manifest
+from .preflight import preflight
 from .progress import state_text, summary_table
 from .request import sweep_id
 from .retry import GaveUp, RetryPolicy
@@ -88,18 +90,21 @@ class VertexExecutor:
 
     def execute(self, batch: JobBatch) -> list[JobReturn]:
         conf = self.conf
+        if conf.preflight:
+            preflight(conf, self.sweep_dir, self.started_ns)
         manifest = self.sweep_dir / MANIFEST_NAME
         previous = previous_sweep(manifest) if conf.resume else None
         if conf.resume and previous is None:
             log.info(f"Nothing to resume in {self.sweep_dir} (no {MANIFEST_NAME}): a new sweep")
         sweep = previous.sweep_id if previous else sweep_id(self.sweep_dir, self.started_ns)
+        keys = previous.label_keys if previous else LAUNCHER_LABELS
         stop = threading.Event()
         client = vertex_client(conf, RetryPolicy(deadline_s=conf.outage_deadline_s, stop=stop))
         log.info(
             f"Sweep {sweep}: submitting {len(batch)} jobs to {client.parent} (pipeline specs "
             f"in {self.sweep_dir})"
         )
-        run = SweepRun(conf, client, ManifestWriter(manifest), sweep, self.sweep_dir)
+        run = SweepRun(conf, client, ManifestWriter(manifest), sweep, self.sweep_dir, keys)
         with InterruptGuard(stop) as guard:
             try:
                 returns = run.run(batch, previous)

@@ -1,7 +1,9 @@
 """<sweep dir>/vertex_jobs.jsonl: the sweep's write-ahead log, one JSON object per line.
 
-    {"event": "sweep", "sweep_id", "project", "location", "api_endpoint", "pipeline_root"}
-        once per launch, before any of its jobs
+    {"event": "sweep", "sweep_id", "project", "location", "api_endpoint", "pipeline_root",
+     "sweep_label"}
+        once per launch, before any of its jobs; sweep_label is the key of the label that
+        finds the sweep's jobs (absent: an earlier version's sweep, hyphenated label keys)
     {"event": "submit", "sweep_id", "job_num", "attempt", "job_id", "name", "digest", ...}
         a job's intent: on disk (fsync) BEFORE its create is sent, so that every job that can
         exist on Vertex AI is found here, whenever the launcher dies
@@ -22,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .labels import LabelKeys, label_keys
+
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "vertex_jobs.jsonl"
@@ -37,6 +41,13 @@ class SweepHeader:
     # null: Vertex AI's regional endpoint
     api_endpoint: str | None
     pipeline_root: str | None
+    # the key of the label that finds the sweep's jobs; None: an earlier version's sweep
+    sweep_label: str | None = None
+
+    @property
+    def label_keys(self) -> LabelKeys:
+        """The keys of the labels on the sweep's jobs."""
+        return label_keys(self.sweep_label)
 
 
 @dataclass
@@ -73,6 +84,12 @@ class ManifestSweep:
     sweep_id: str
     header: SweepHeader | None = None
     attempts: list[JobEntry] = field(default_factory=list)
+
+    @property
+    def label_keys(self) -> LabelKeys:
+        """The keys of the labels on the sweep's jobs (hyphenated for a sweep recorded
+        without a header, by the first version of the manifest)."""
+        return label_keys(self.header.sweep_label if self.header else None)
 
     def latest(self) -> dict[int, JobEntry]:
         """The latest attempt of each job, by job num."""
@@ -128,6 +145,7 @@ def read_manifest(path: Path) -> dict[str, ManifestSweep]:
                     location=str(data["location"]),
                     api_endpoint=data.get("api_endpoint"),
                     pipeline_root=data.get("pipeline_root"),
+                    sweep_label=data.get("sweep_label"),
                 )
             elif event == "submit":
                 known = set(JobEntry.__dataclass_fields__)

@@ -91,6 +91,7 @@ class RecordedSweep:
             connection.location or recorded.location,
             connection.api_endpoint or recorded.api_endpoint,
             recorded.pipeline_root,
+            recorded.sweep_label,
         )
         service = pipeline_service(self.header.location, self.header.api_endpoint, 8)
         self.client = VertexClient(
@@ -101,7 +102,7 @@ class RecordedSweep:
 
     def poll(self) -> dict[str, str]:
         """Every job's state (one List call per page), changes appended to the manifest."""
-        listed = listed_jobs(self.client, self.sweep_id)
+        listed = listed_jobs(self.client, self.sweep_id, self.header.label_keys)
         for entry in self.jobs:
             state = state_of(entry, listed)
             if state != self.states.get(entry.job_id) and state in PipelineState.__members__:

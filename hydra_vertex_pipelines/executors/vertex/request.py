@@ -34,15 +34,7 @@ from ...vertex_facts import (
     MAX_JOB_ID_LENGTH,
     console_url,
 )
-from .labels import (
-    APP_LABEL,
-    ATTEMPT_LABEL,
-    DIGEST_LABEL,
-    EXPERIMENT_LABEL,
-    JOB_NUM_LABEL,
-    SWEEP_LABEL,
-    sanitize_labels,
-)
+from .labels import LAUNCHER_LABELS, LabelKeys, sanitize_labels
 
 FAILURE_POLICIES = {
     FailurePolicy.fast: PipelineFailurePolicy.__members__[FAIL_FAST],
@@ -61,6 +53,8 @@ class JobRequest:
     hydra_output_uri: str
     # 1, or the how-manieth submission of this job (resume=true after failed attempts)
     attempt: int = 1
+    # the keys of the launcher's labels in the job's sweep
+    label_keys: LabelKeys = LAUNCHER_LABELS
 
     @property
     def plan(self) -> JobPlan:
@@ -68,11 +62,11 @@ class JobRequest:
 
     @property
     def digest(self) -> str:
-        return str(self.pipeline_job.labels[DIGEST_LABEL])
+        return str(self.pipeline_job.labels[self.label_keys.digest])
 
     @property
     def sweep_id(self) -> str:
-        return str(self.pipeline_job.labels[SWEEP_LABEL])
+        return str(self.pipeline_job.labels[self.label_keys.sweep])
 
     @property
     def description(self) -> str:
@@ -106,18 +100,18 @@ def job_digest(template: PipelineTemplate, parameter_values: dict[str, str], roo
 
 
 def job_labels(
-    conf: VertexPipelineLauncherConf, sweep: str, plan: JobPlan, digest: str
+    conf: VertexPipelineLauncherConf, sweep: str, plan: JobPlan, digest: str, keys: LabelKeys
 ) -> dict[str, str]:
     """The user's labels, then the launcher's (which win: tracking relies on them), sanitized."""
     labels = dict(conf.labels)
     if conf.experiment:
-        labels[EXPERIMENT_LABEL] = conf.experiment
+        labels[keys.experiment] = conf.experiment
     labels |= {
-        SWEEP_LABEL: sweep,
-        JOB_NUM_LABEL: str(plan.num),
-        APP_LABEL: plan.job_name,
-        DIGEST_LABEL: digest,
-        ATTEMPT_LABEL: "1",
+        keys.sweep: sweep,
+        keys.job_num: str(plan.num),
+        keys.app: plan.job_name,
+        keys.digest: digest,
+        keys.attempt: "1",
     }
     return sanitize_labels(labels)
 
@@ -147,12 +141,14 @@ class RequestBuilder:
     """Each job's JobRequest; the part of the PipelineJob that the jobs of a template share is
     built once."""
 
-    def __init__(self, conf: VertexPipelineLauncherConf, sweep: str) -> None:
+    def __init__(self, conf: VertexPipelineLauncherConf, sweep: str, keys: LabelKeys) -> None:
         assert conf.project is not None and conf.pipeline_root is not None
         self.conf = conf
         self.project = conf.project
         self.pipeline_root = conf.pipeline_root
         self.sweep = sweep
+        # the keys of the launcher's labels in this sweep (an adopted sweep keeps its own)
+        self.keys = keys
         self.shared: dict[str, PipelineJob] = {}
 
     def __call__(self, compiled: CompiledJob) -> JobRequest:
@@ -163,7 +159,7 @@ class RequestBuilder:
         job = PipelineJob(self.shared[template.digest])
         job.runtime_config.parameter_values = values
         digest = job_digest(template, values, self.pipeline_root)
-        job.labels = job_labels(conf, self.sweep, plan, digest)
+        job.labels = job_labels(conf, self.sweep, plan, digest, self.keys)
         title = f"{template.pipeline_name} #{plan.num} {overrides_text(plan)}"
         job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
         jid = job_id(template.pipeline_name, self.sweep, plan.num)
@@ -173,6 +169,7 @@ class RequestBuilder:
             pipeline_job=job,
             console_url=console_url(self.project, conf.location, jid),
             hydra_output_uri=job_output_uri(self.pipeline_root, plan),
+            label_keys=self.keys,
         )
 
 
@@ -181,7 +178,7 @@ def with_attempt(request: JobRequest, attempt: int, project: str, location: str)
     parameters and digest."""
     template = request.compiled.template
     job = PipelineJob(request.pipeline_job)
-    job.labels[ATTEMPT_LABEL] = str(attempt)
+    job.labels[request.label_keys.attempt] = str(attempt)
     jid = job_id(template.pipeline_name, request.sweep_id, request.plan.num, attempt)
     return dataclasses.replace(
         request,

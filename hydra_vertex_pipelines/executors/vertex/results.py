@@ -23,14 +23,32 @@ from .storage import OutputCopier
 HYDRA_OUTPUT_DIR = "hydra_output"
 
 
+def names_dag_task(detail: PipelineTaskDetail, dag_task: str) -> bool:
+    """Whether a task detail is the DAG task `dag_task` by its names: taskName may be the DAG
+    key (as the aiplatform SDK expects) or, per the API reference, "the user specified name";
+    taskUniqueName is the parent tasks' names and the task's, joined by dots."""
+    unique = detail.task_unique_name
+    return dag_task in (detail.task_name, unique) or unique.endswith(f".{dag_task}")
+
+
 def task_detail(job: PipelineJob, dag_task: str) -> PipelineTaskDetail | None:
-    """The task by its DAG key: taskUniqueName, else taskName (which may be its display name).
-    The root DAG's detail, named after the pipeline (which may be the task's name too), has no
-    parent task and is no task."""
+    """The task by its names; the root DAG's detail (no parent task) is no task."""
     tasks = [d for d in job.job_detail.task_details if d.parent_task_id]
-    by_unique_name = [d for d in tasks if d.task_unique_name == dag_task]
-    by_name = [d for d in tasks if d.task_name == dag_task]
-    return next(iter(by_unique_name or by_name), None)
+    return next((d for d in tasks if names_dag_task(d, dag_task)), None)
+
+
+def reporting_task(job: PipelineJob, output: str, dag_task: str) -> PipelineTaskDetail | None:
+    """The task that reports the output parameter `output`, found by the report itself, which
+    does not depend on how Vertex names tasks. Of several reports, a task's over the root's
+    (the root carries the pipeline's own outputs), then the one named after the DAG key."""
+    key = f"output:{output}"
+    # a task without an execution (not started, or a DAG) has no metadata: None
+    reports = [d for d in job.job_detail.task_details if key in (d.execution.metadata or {})]
+    tasks = [d for d in reports if d.parent_task_id] or reports
+    if len(tasks) > 1:
+        named = [d for d in tasks if names_dag_task(d, dag_task)]
+        tasks = named if len(named) == 1 else []
+    return tasks[0] if tasks else None
 
 
 def failure_message(job: PipelineJob, console_url: str) -> str:
@@ -46,11 +64,10 @@ def failure_message(job: PipelineJob, console_url: str) -> str:
 
 def return_value_text(job: PipelineJob, main_task: str) -> str | None:
     """The JSON text the main task reported as its return value (an output parameter), if any."""
-    detail = task_detail(job, main_task)
-    text = (
-        None if detail is None else detail.execution.metadata.get(f"output:{RETURN_VALUE_OUTPUT}")
+    detail = reporting_task(job, RETURN_VALUE_OUTPUT, main_task)
+    return (
+        None if detail is None else str(detail.execution.metadata[f"output:{RETURN_VALUE_OUTPUT}"])
     )
-    return None if text is None else str(text)
 
 
 def vertex_job_return(

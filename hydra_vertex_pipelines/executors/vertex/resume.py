@@ -18,7 +18,7 @@ from hydra.errors import CompactHydraException
 
 from ...vertex_facts import job_id_of
 from .client import VertexClient
-from .labels import DIGEST_LABEL, SWEEP_LABEL
+from .labels import LabelKeys
 from .manifest import ManifestSweep
 from .request import JobRequest, with_attempt
 
@@ -46,9 +46,10 @@ class ResumePlan:
     rerun: list[tuple[JobRequest, str]] = field(default_factory=list)
 
 
-def listed_jobs(client: VertexClient, sweep: str) -> dict[str, PipelineJob]:
-    """Every job of the sweep on Vertex AI by job id (name, state and labels only)."""
-    return {job_id_of(j.name): j for j in client.list_labelled(SWEEP_LABEL, sweep)}
+def listed_jobs(client: VertexClient, sweep: str, keys: LabelKeys) -> dict[str, PipelineJob]:
+    """Every job of the sweep on Vertex AI by job id (name, state and labels only); its jobs
+    carry the label keys `keys`."""
+    return {job_id_of(j.name): j for j in client.list_labelled(keys.sweep, sweep)}
 
 
 def plan_resume(
@@ -68,7 +69,8 @@ def plan_resume(
             plan.to_submit.append(request)
             continue
         job = listed.get(entry.job_id)
-        digests = [d for d in (entry.digest, job.labels.get(DIGEST_LABEL) if job else None) if d]
+        listed_digest = job.labels.get(request.label_keys.digest) if job else None
+        digests = [d for d in (entry.digest, listed_digest) if d]
         if any(d != request.digest for d in digests):
             mismatches.append(
                 f"#{num} ({request.description}): {entry.job_id} ran digest {digests[-1]}, "

@@ -15,7 +15,6 @@ from google.cloud.aiplatform_v1.types import PipelineJob
 from requests import RequestException
 
 from .client import VertexClient
-from .labels import DIGEST_LABEL
 from .manifest import NOT_CREATED, JobEntry, ManifestWriter
 from .request import JobRequest
 from .retry import GaveUp, Stopped
@@ -73,7 +72,7 @@ def create_job(
         error = f"Vertex AI could not be called: {e}"
         manifest.state(sweep, jid, NOT_CREATED, error)
         return SubmittedJob(request, None, error)
-    if job.labels.get(DIGEST_LABEL) != request.digest:
+    if job.labels.get(request.label_keys.digest) != request.digest:
         error = (
             f"job id {jid} exists already and runs something else; it was not adopted: "
             "launch the sweep again"

@@ -22,6 +22,7 @@ from ...planning.overrides import JobOverride
 from ...returns import failed, unfinished
 from .. import JobBatch
 from .client import VertexClient
+from .labels import LabelKeys
 from .manifest import ManifestSweep, ManifestWriter, SweepHeader
 from .progress import SweepProgress, state_text
 from .request import JobRequest, RequestBuilder
@@ -54,6 +55,7 @@ class SweepRun:
         manifest: ManifestWriter,
         sweep: str,
         sweep_dir: Path,
+        label_keys: LabelKeys,
     ) -> None:
         self.conf = conf
         self.client = client
@@ -61,10 +63,12 @@ class SweepRun:
         self.manifest = manifest
         self.sweep = sweep
         self.sweep_dir = sweep_dir
+        # the keys of the labels on the sweep's jobs (an adopted sweep keeps its own)
+        self.label_keys = label_keys
         self.submission = Submission(
             client, manifest, conf.max_concurrent_submissions, conf.return_value
         )
-        self.requests = RequestBuilder(conf, sweep)
+        self.requests = RequestBuilder(conf, sweep, label_keys)
         # the plan of every job taken so far, in order
         self.plans: list[JobPlan] = []
         # jobs of the previous launch found running what this one asks for (resume=true)
@@ -96,6 +100,7 @@ class SweepRun:
             location=self.client.location,
             api_endpoint=conf.api_endpoint,
             pipeline_root=conf.pipeline_root,
+            sweep_label=self.label_keys.sweep,
         )
         self.manifest.sweep(header)
         requests: Iterator[JobRequest] = (self.request(job) for job in batch)
@@ -128,7 +133,7 @@ class SweepRun:
     def adopt(self, requests: Sequence[JobRequest], previous: ManifestSweep) -> list[JobRequest]:
         """The previous launch's jobs that run what `requests` ask for are adopted; the jobs to
         submit are returned."""
-        listed = listed_jobs(self.poll_client, self.sweep)
+        listed = listed_jobs(self.poll_client, self.sweep, self.label_keys)
         plan = plan_resume(requests, previous, listed, self.client, str(self.manifest.path))
         recorded = previous.latest()
         counts = Counter(state_text(PipelineState(job.state).name) for _, job in plan.adopted)
@@ -230,7 +235,13 @@ class SweepRun:
         log.info(f"Waiting for {len(created)} jobs (status poll every {conf.poll_interval_s:g} s)")
         try:
             wait_for_jobs(
-                self.poll_client, self.sweep, self.states, conf.poll_interval_s, progress, on_change
+                self.poll_client,
+                self.sweep,
+                self.label_keys,
+                self.states,
+                conf.poll_interval_s,
+                progress,
+                on_change,
             )
             finished = {num: future.result() for num, future in futures.items()}
         except BaseException:

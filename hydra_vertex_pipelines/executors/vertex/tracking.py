@@ -13,7 +13,7 @@ from google.cloud.aiplatform_v1.types import PipelineState
 
 from ...vertex_facts import TERMINAL_JOB_STATES, job_id_of
 from .client import VertexClient
-from .labels import SWEEP_LABEL
+from .labels import LabelKeys
 from .progress import SweepProgress
 
 FINISHED_STATES = frozenset(PipelineState.__members__[name] for name in TERMINAL_JOB_STATES)
@@ -35,6 +35,7 @@ def unlisted_state(client: VertexClient, job: str) -> PipelineState:
 def wait_for_jobs(
     client: VertexClient,
     sweep: str,
+    keys: LabelKeys,
     states: dict[str, PipelineState],
     poll_interval_s: float,
     progress: SweepProgress,
@@ -42,9 +43,9 @@ def wait_for_jobs(
 ) -> None:
     """Poll until every job in `states` (job id -> last state seen, updated in place) has
     finished, calling `on_change(job id, state)` on each change, and once for each job that has
-    finished already. Jobs of the sweep that are not in `states` (earlier batches of a batched
-    sweeper, earlier attempts) are ignored; a job of `states` that is not listed is read on its
-    own."""
+    finished already. The sweep's jobs carry the label keys `keys`. Jobs of the sweep that are
+    not in `states` (earlier batches of a batched sweeper, earlier attempts) are ignored; a job
+    of `states` that is not listed is read on its own."""
     for job in [j for j, state in states.items() if is_finished(state)]:
         on_change(job, states[job])
     next_poll = time.monotonic()
@@ -53,7 +54,7 @@ def wait_for_jobs(
         next_poll = time.monotonic() + poll_interval_s
         listed = {
             job_id_of(j.name): PipelineState(j.state)
-            for j in client.list_labelled(SWEEP_LABEL, sweep)
+            for j in client.list_labelled(keys.sweep, sweep)
         }
         for job in [j for j, state in states.items() if not is_finished(state)]:
             state = listed[job] if job in listed else unlisted_state(client, job)
