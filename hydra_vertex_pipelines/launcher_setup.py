@@ -11,13 +11,16 @@ first batch of jobs).
   happens when a mode's libraries are loaded, at most once per mode in a process: objects alive
   then that die later in a reference cycle stay uncollected (Hydra's config of that moment, a few
   hundred KB), however many multiruns the process launches.
+- In vertex mode, the preflight's checks start in the background (they wait on the network):
+  they run while the sweeper checks its batch and the first job is composed.
 """
 
 import gc
 import importlib
 import sys
+from pathlib import Path
 
-from hydra.types import HydraContext
+from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from .choices import Mode
@@ -31,9 +34,17 @@ EXECUTOR_MODULES = {
 }
 
 
-def prepare(hydra_context: HydraContext, config: DictConfig) -> None:
+def prepare(
+    hydra_context: HydraContext, config: DictConfig, task_function: TaskFunction, started_ns: int
+) -> None:
     install(hydra_context)
     mode = OmegaConf.select(config, "hydra.launcher.mode", default=None)
+    _load(mode)
+    if mode == Mode.vertex:
+        _start_preflight(config, task_function, started_ns)
+
+
+def _load(mode: object) -> None:
     modules = ["hydra_vertex_pipelines.launch"]
     if isinstance(mode, Mode):
         modules.append(EXECUTOR_MODULES[mode])
@@ -49,3 +60,18 @@ def prepare(hydra_context: HydraContext, config: DictConfig) -> None:
         if collecting:
             gc.enable()
     gc.freeze()
+
+
+def _start_preflight(config: DictConfig, task_function: TaskFunction, started_ns: int) -> None:
+    """Start the preflight of the multirun, if its launcher config is valid and asks for one
+    (a config that is not is reported by the launch, before anything else)."""
+    from .executors.vertex.preflight import start_preflight
+    from .launch import pipeline_conf
+
+    try:
+        conf = pipeline_conf(config, task_function)
+        sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
+    except Exception:
+        return
+    if conf.preflight:
+        start_preflight(conf, sweep_dir, started_ns)

@@ -170,3 +170,28 @@ def test_plugin_scan_imports_nothing_heavy() -> None:
     assert private == []
     library = sorted(m for m in added if m.startswith("hydra_vertex_pipelines"))
     assert library == ["hydra_vertex_pipelines", "hydra_vertex_pipelines.choices"]
+
+
+KFP_WITHOUT_CLIENT = """
+import os, sys
+import hydra_vertex_pipelines.compiling.template
+import kfp
+print(sorted(m for m in sys.modules if m.startswith(("kfp.client", "kubernetes"))))
+print(kfp.Client.__module__, kfp.components.__name__, "_KFP_RUNTIME" in os.environ)
+"""
+
+
+def test_compiling_imports_kfp_without_the_kfp_server_client() -> None:
+    """The compiler needs kfp.dsl and kfp.compiler, not kfp.client (0.17 s); kfp.Client is still
+    there for code that reads it later, and the process's environment is as it was."""
+    proc = subprocess.run(
+        [sys.executable, "-c", KFP_WITHOUT_CLIENT],
+        env=app_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded_first, after = proc.stdout.splitlines()
+    assert loaded_first == "[]"
+    assert after == "kfp.client.client kfp.components False"

@@ -34,11 +34,11 @@ class VertexPipelineLauncher(Launcher):
         # lazy import: kfp and google-cloud-* load only when a multirun uses this launcher
         from hydra_vertex_pipelines.launcher_setup import prepare
 
-        prepare(hydra_context, config)
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
         self.started_ns = time.time_ns()
+        prepare(hydra_context, config, task_function, self.started_ns)
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
