@@ -43,5 +43,5 @@ def import_kfp() -> ModuleType:
         else:
             os.environ[RUNTIME_ENV] = saved
     if saved != "true":
-        kfp.__getattr__ = _on_demand  # type: ignore[attr-defined]
+        setattr(kfp, "__getattr__", _on_demand)  # noqa: B010 (a module-level __getattr__)
     return kfp
