@@ -27,6 +27,7 @@ from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
+from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.client import (  # noqa: E402
     LIST_PAGE_SIZE,
 )
@@ -81,7 +82,7 @@ def main() -> None:
                     [[f"x={i}"] for i in range(args.jobs)],
                     sweep_dir,
                 )
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(jobs)
+                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(jobs))
                 assert wait_start.at is not None
                 waited = time.perf_counter() - wait_start.at
                 requests = emulator.stats()["requests"]

@@ -29,6 +29,7 @@ from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
+from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.client import LIST_PAGE_SIZE  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 
@@ -89,7 +90,7 @@ def main() -> None:
                 conf, compiled = plan_sweep(
                     APP_DIR, [*fast, "hydra.launcher.wait=false"], jobs, sweep_dir
                 )
-                VertexExecutor(conf, sweep_dir, time.time_ns()).execute(compiled)
+                VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
                 until(lambda: succeeded(emulator) == args.succeeded, "the first jobs done")
                 emulator.reset_stats()
 
@@ -111,7 +112,7 @@ def main() -> None:
                 observer = threading.Thread(target=observe)
                 observer.start()
                 started = time.perf_counter()
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(compiled)
+                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
                 elapsed = time.perf_counter() - started
                 observer.join()
                 final = emulator.stats()["requests"]

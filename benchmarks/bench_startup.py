@@ -10,11 +10,16 @@ Reported: the median wall time and CPU time (user + system, less disturbed by ot
 scan (`Plugins.instance()`), each with and without the plugin, and what the plugin's own modules
 cost to import (`python -X importtime`). The target is judged on CPU time.
 
-    python benchmarks/bench_startup.py --runs 15
+Then what the plugin costs apps that do not select it, per job: a multirun of `--multirun-jobs`
+no-op jobs under Hydra's basic launcher (each job composed twice: the sweeper's check and the
+launch), with and without the plugin, `--multirun-runs` times each.
+
+    python benchmarks/bench_startup.py --runs 15 --multirun-jobs 100 --multirun-runs 5
 """
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "hydra_plugins.hydra_vertex_pipeline_launcher"
 TARGET_MS = 20.0
 SCAN_CASE = "Plugins.instance() scan"
+MULTIRUN_CASE = "python app.py -m x=range(N)"
 
 APP = """
 import hydra
@@ -167,6 +173,32 @@ def measure(app: Path, scan: Path, runs: int) -> tuple[Samples, Samples]:
     return wall, cpu
 
 
+def measure_multirun(app: Path, jobs: int, runs: int) -> tuple[Samples, Samples]:
+    """A basic-launcher multirun of `jobs` no-op jobs, with and without the plugin."""
+    sweep_dir = app.parent / "multirun"
+    argv = [app.name, "-m", f"x=range({jobs})", f"hydra.sweep.dir={sweep_dir}"]
+    wall: Samples = {}
+    cpu: Samples = {}
+    for _ in range(runs):
+        for hide in (False, True):
+            elapsed, cpu_s = timed(hide, argv, app.parent)
+            shutil.rmtree(sweep_dir)  # each run writes its job dirs anew
+            wall.setdefault((MULTIRUN_CASE, hide), []).append(elapsed)
+            cpu.setdefault((MULTIRUN_CASE, hide), []).append(cpu_s)
+    return wall, cpu
+
+
+def report_multirun(wall: Samples, cpu: Samples, jobs: int, runs: int) -> None:
+    print(f"\n{MULTIRUN_CASE} ({jobs} jobs, basic launcher), {runs} runs each, medians in s")
+    for name, samples in (("wall", wall), ("CPU", cpu)):
+        with_s = statistics.median(samples[(MULTIRUN_CASE, False)])
+        without_s = statistics.median(samples[(MULTIRUN_CASE, True)])
+        print(
+            f"  {name}: with the plugin {with_s:.2f}, without {without_s:.2f}: "
+            f"{with_s / without_s:.3f}x ({(with_s - without_s) / jobs * 1000:+.2f} ms a job)"
+        )
+
+
 def report(
     wall: Samples, cpu: Samples, runs: int, imported_ms: float, own: list[tuple[str, float]]
 ) -> None:
@@ -194,6 +226,8 @@ def report(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="runs per case (at least 10)")
+    parser.add_argument("--multirun-jobs", type=int, default=100)
+    parser.add_argument("--multirun-runs", type=int, default=5, help="0: skip the multirun")
     args = parser.parse_args()
     runs = max(args.runs, 10)
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,7 +237,10 @@ def main() -> None:
         scan.write_text(SCAN)
         wall, cpu = measure(app, scan, runs)
         imported_ms, own = plugin_import_ms(app.parent)
-    report(wall, cpu, runs, imported_ms, own)
+        report(wall, cpu, runs, imported_ms, own)
+        if args.multirun_runs:
+            multirun = measure_multirun(app, args.multirun_jobs, args.multirun_runs)
+            report_multirun(*multirun, args.multirun_jobs, args.multirun_runs)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.faults import FaultConfig  # noqa: E402
 from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
+from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.manifest import (  # noqa: E402
     MANIFEST_NAME,
@@ -68,7 +69,7 @@ def main() -> None:
                 jobs = [[f"x={i}"] for i in range(args.jobs)]
                 conf, compiled = plan_sweep(APP_DIR, overrides, jobs, sweep_dir)
                 started = time.perf_counter()
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(compiled)
+                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
                 elapsed = time.perf_counter() - started
                 stats = emulator.stats()
                 emulator.set_faults(FaultConfig())

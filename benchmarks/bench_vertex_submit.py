@@ -1,28 +1,33 @@
-"""Vertex submission throughput: N jobs against the emulator with injected latency per request.
+"""Submitting a sweep to Vertex AI end to end, against the emulator with latency on every request.
 
-ours:      the launcher in vertex mode, wait=false, from the composed job plans: compile once per
-           template, build each PipelineJob from the shared message, `max_concurrent_submissions`
-           creates at once (GAPIC client, REST), write the manifest, return the JobReturns.
-           Composing each job's config (Hydra's load_sweep_config, as every launcher does before
-           anything else, and the baseline's jobs skip) is timed apart and printed.
-baseline:  the seed's way, per job one after the other: compile a pipeline with the job's values
-           as literal args (kfp compiler), then aiplatform.PipelineJob(...).submit(), which parses
-           the template each time. submit() also checks the pipeline root's bucket and its owner
-           (Cloud Storage and Resource Manager calls) for every job; offline that check only
-           retries until it gives up, so it is skipped here, as the emulator's pytest fixture
-           does: the baseline is timed without it, in its favour.
+Every way is a whole process, timed from its start to its exit (imports, composing, compiling,
+creating), against a fresh emulator process that adds `--latency-s` to every request; the jobs
+(one component: tests/vertex/apps/sweep_app/square.py) wait for a file that never comes, one at a
+time, so that running them costs nothing meanwhile:
 
-Both run in this process against the same emulator, which runs in its own process (latency on
-every Vertex request; Cloud Storage is gcp-storage-emulator, without added latency) and runs the
-jobs' one tiny component meanwhile, one job at a time.
+    ours:          python app.py -m hydra/launcher=fast hydra.launcher.wait=false x=range(N)
+                   (the plugin; Hydra's basic sweeper first composes every job to check it)
+    compile-once:  benchmarks/baselines/compile_once_submit.py: compile once, then
+                   PipelineJob(...).submit() from 16 threads
+    tutorial:      benchmarks/baselines/tutorial_submit.py: per job, kfp compile and
+                   PipelineJob(...).submit(), one after the other
 
-    python benchmarks/bench_vertex_submit.py --jobs 100 --latency-s 0.3
+run alternately `--repeats` times; reported: the medians and the ratios. Then the time to the
+first create of ours for each of `--first-create` sweep sizes, as the emulator saw it arrive (its
+createTime less the latency): from the process's start, and from the moment Hydra's sweeper
+handed the batch to the launcher (after its check of every job; its debug line).
+
+    python benchmarks/bench_vertex_submit.py --jobs 100 --latency-s 0.3 --first-create 10 100 1000
+
+(`--concurrency 20 32` also times ours with that many creates at once.)
 """
 
 import argparse
 import contextlib
-import logging
+import datetime
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,108 +37,29 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import aiplatform
-from google.cloud.aiplatform.utils import gcs_utils
-from hydra.core.utils import JobStatus
-from kfp import compiler, dsl
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
-
-from vertex_launch import APP_DIR, compose  # noqa: E402
-
-from hydra_vertex_emulator.storage_emulator import free_port, storage_emulator  # noqa: E402
-from hydra_vertex_pipelines.compiling.compiled_job import compile_jobs  # noqa: E402
-from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
-from hydra_vertex_pipelines.launch import launcher_conf  # noqa: E402
-from hydra_vertex_pipelines.planning.job_plan import plan_jobs  # noqa: E402
-
-PROJECT = "test-project"
-LOCATION = "us-central1"
-PIPELINE_ROOT = "gs://test-bucket/pipeline-root"
-BUCKET = "test-bucket"
+APP_DIR = ROOT / "tests" / "vertex" / "apps" / "sweep_app"
+BASELINES = ROOT / "benchmarks" / "baselines"
+JOBS_URL = "{}/v1/projects/test-project/locations/us-central1/pipelineJobs"
+# BasicSweeper's debug line, logged just before it hands the batch to the launcher
+HANDED_OVER = re.compile(r"^\[([0-9-]+ [0-9:]+),([0-9]+)\].* Validated configs of ")
 
 
-def submit_ours(jobs: int, endpoint: str, work: Path, concurrency: int) -> tuple[float, float, int]:
-    """(seconds composing the jobs' configs, seconds compiling and submitting, jobs submitted)."""
-    overrides = [
-        "hydra/launcher=fast",
-        f"hydra.launcher.api_endpoint={endpoint}",
-        "hydra.launcher.wait=false",
-        f"hydra.launcher.max_concurrent_submissions={concurrency}",
-        # the preflight (one List, a bucket probe) is measured apart: bench_preflight.py
-        "hydra.launcher.preflight=false",
-    ]
-    sweep_dir = work / f"ours-{concurrency}"
-    start = time.perf_counter()
-    cfg, context = compose(APP_DIR, overrides, sweep_dir)
-    conf = launcher_conf(cfg)
-    plans = plan_jobs(context, cfg, [[f"x={i}"] for i in range(jobs)], 0)
-    composed = time.perf_counter()
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    executor = VertexExecutor(conf, sweep_dir, time.time_ns())
-    rets = executor.execute(compile_jobs(conf, plans, sweep_dir, executor))
-    submitted = time.perf_counter()
-    assert len(rets) == jobs and all(r.status == JobStatus.UNKNOWN for r in rets)
-    return composed - start, submitted - composed, len(rets)
+def free_port() -> int:
+    import socket
 
-
-def baseline_pipeline(x: int, work: Path) -> object:
-    """A pipeline whose one component has the job's values as literal args."""
-
-    @dsl.container_component
-    def square(hydra_output: dsl.Output[dsl.Artifact], return_value: dsl.OutputPath(str)):  # type: ignore[no-untyped-def,valid-type]
-        return dsl.ContainerSpec(
-            image="python:3.11-slim",
-            command=["python", str(APP_DIR / "square.py")],
-            args=[
-                f"x={x}",
-                f"hydra.run.dir={hydra_output.path}",
-                f"++hydra.callbacks.vertex_pipeline_return_value.output_file={return_value}",
-            ],
-        )
-
-    @dsl.pipeline(name="baseline-app")
-    def pipeline() -> None:
-        square()
-
-    return pipeline
-
-
-def no_bucket_check(**kwargs: object) -> object:
-    return kwargs.get("output_artifacts_gcs_dir")
-
-
-def submit_baseline(jobs: int, endpoint: str, work: Path) -> float:
-    gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist = no_bucket_check  # type: ignore[assignment]
-    aiplatform.init(
-        project=PROJECT,
-        location=LOCATION,
-        api_endpoint=endpoint,
-        api_transport="rest",
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-    )
-    start = time.perf_counter()
-    for i in range(jobs):
-        path = work / f"baseline-{i}.yaml"
-        compiler.Compiler().compile(baseline_pipeline(i, work), str(path))
-        aiplatform.PipelineJob(
-            display_name=f"baseline #{i}",
-            template_path=str(path),
-            job_id=f"baseline-app-{os.getpid()}-{i}",
-            pipeline_root=PIPELINE_ROOT,
-            enable_caching=False,
-        ).submit()
-    return time.perf_counter() - start
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextlib.contextmanager
 def emulator_process(latency_s: float, storage_dir: Path) -> Iterator[str]:
     """`python -m hydra_vertex_emulator` on a free port; yields its endpoint."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "hydra_vertex_emulator", "--port", str(port)]
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    argv = [sys.executable, "-m", "hydra_vertex_emulator", "--port", endpoint.rsplit(":", 1)[1]]
     argv += ["--latency-s", str(latency_s), "--max-parallel-jobs", "1", "--log-level", "WARNING"]
     argv += ["--storage-dir", str(storage_dir)]
     with subprocess.Popen(argv) as proc:
@@ -152,55 +78,140 @@ def emulator_process(latency_s: float, storage_dir: Path) -> Iterator[str]:
             proc.terminate()
 
 
-def create_requests(endpoint: str) -> int:
-    stats: dict[str, Any] = requests.get(f"{endpoint}/emulator/stats", timeout=10).json()
-    creates: int = stats["requests"]["create"]
-    return creates
+def create_times(endpoint: str) -> list[float]:
+    """When the emulator created each job (epoch s), read from its List."""
+    times, token = [], ""
+    while True:
+        params = {"pageSize": "1000", "pageToken": token}
+        page: dict[str, Any] = requests.get(
+            JOBS_URL.format(endpoint), params=params, timeout=30
+        ).json()
+        for job in page.get("pipelineJobs", []):
+            moment = datetime.datetime.strptime(job["createTime"], "%Y-%m-%dT%H:%M:%S.%fZ")
+            times.append(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+        token = page.get("nextPageToken", "")
+        if not token:
+            return times
+
+
+def argv_of(way: str, endpoint: str, jobs: int, work: Path) -> list[str]:
+    release = str(work / "never")
+    if way.startswith("ours"):
+        # "ours, 32 creates at once": max_concurrent_submissions=32; "ours": the default
+        concurrency = way.split()[1:2] if "," in way else []
+        return [
+            sys.executable,
+            "app.py",
+            "-m",
+            "hydra/launcher=fast",
+            f"hydra.launcher.api_endpoint={endpoint}",
+            "hydra.launcher.wait=false",
+            f"hydra.sweep.dir={work / 'sweep'}",
+            "hydra.verbose=hydra._internal.core_plugins.basic_sweeper",
+            f"x=range({jobs})",
+            f"+release={release}",
+            *(f"hydra.launcher.max_concurrent_submissions={n}" for n in concurrency),
+        ]
+    script = BASELINES / (
+        "compile_once_submit.py" if way == "compile-once" else "tutorial_submit.py"
+    )
+    options = {"--endpoint": endpoint, "--jobs": str(jobs), "--release": release}
+    return [sys.executable, str(script), *(text for pair in options.items() for text in pair)]
+
+
+def handed_over(output: str) -> float | None:
+    """When the sweeper handed the batch to the launcher (epoch s), from its debug line."""
+    for line in output.splitlines():
+        found = HANDED_OVER.match(line)
+        if found:
+            local = time.mktime(time.strptime(found[1], "%Y-%m-%d %H:%M:%S"))
+            return local + int(found[2]) / 1000
+    return None
+
+
+def run(way: str, jobs: int, latency_s: float) -> dict[str, float]:
+    """Wall time, CPU time, and the first create's arrival since the start (and since the
+    hand-over, for ours) of one run against a fresh emulator."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with emulator_process(latency_s, work / "storage") as endpoint:
+            started_at = time.time()
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                argv_of(way, endpoint, jobs, work),
+                cwd=APP_DIR,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            assert proc.stdout is not None
+            output = proc.stdout.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(f"{way} failed:\n{output[-3000:]}")
+            created = create_times(endpoint)
+    assert len(created) == jobs, (way, len(created))
+    first = min(created) - latency_s
+    result = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "first": first - started_at}
+    handed = handed_over(output)
+    if handed is not None:
+        result["first_after_handover"] = first - handed
+        result["handover"] = handed - started_at
+    return result
+
+
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--latency-s", type=float, default=0.3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--first-create", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument(
         "--concurrency",
         type=int,
-        nargs="+",
-        default=[8, 16, 32],
-        help="max_concurrent_submissions values to time ours with",
+        nargs="*",
+        default=[],
+        help="also time ours with these max_concurrent_submissions (default: 16)",
     )
     args = parser.parse_args()
-    logging.disable(logging.INFO)
-    gcs = contextlib.ExitStack()
-    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
-    os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
-    ours: dict[int, tuple[float, float, int]] = {}
-    try:
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            emulator_process(args.latency_s, Path(tmp) / "storage") as endpoint,
-        ):
-            work = Path(tmp)
-            for concurrency in args.concurrency:
-                ours[concurrency] = submit_ours(args.jobs, endpoint, work, concurrency)
-            creates_ours = create_requests(endpoint)
-            baseline = submit_baseline(args.jobs, endpoint, work)
-            creates_baseline = create_requests(endpoint) - creates_ours
-    finally:
-        gcs.close()
-    n = args.jobs
-    print(f"{n} jobs, {args.latency_s * 1000:.0f} ms added to every Vertex request")
+    ways = ["ours", "compile-once", "tutorial"]
+    ways += [f"ours, {n} creates at once" for n in args.concurrency]
     print(
-        f"baseline (compile + PipelineJob.submit() per job): {baseline:6.2f} s "
-        f"({baseline / n * 1000:.0f} ms/job, {creates_baseline} creates)"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.1f} at start; {args.latency_s * 1000:.0f} ms on every request"
     )
-    for concurrency, (composed, submitted, count) in ours.items():
+    runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
+    for _ in range(args.repeats):
+        for way in ways:  # alternately: drift hits every way alike
+            runs[way].append(run(way, args.jobs, args.latency_s))
+    print(f"\n{args.jobs} jobs end to end, {args.repeats} runs each, medians")
+    print(f"{'way':<30}{'wall s':>9}{'CPU s':>9}{'1st create s':>14}   walls")
+    for way, samples in runs.items():
+        walls = " ".join(f"{r['wall']:.1f}" for r in samples)
         print(
-            f"ours, max_concurrent_submissions={concurrency:<3d}: {submitted:6.2f} s "
-            f"({submitted / n * 1000:.0f} ms/job, {count} jobs) -> {baseline / submitted:.1f}x "
-            f"faster (target >= 10x); composing the jobs' configs before: {composed:.2f} s"
+            f"{way:<30}{median(samples, 'wall'):>9.2f}{median(samples, 'cpu'):>9.2f}"
+            f"{median(samples, 'first'):>14.2f}   {walls}"
         )
-    print(f"create requests for ours, all runs: {creates_ours}")
+    for way in (w for w in ways if w.startswith("ours")):
+        ours = median(runs[way], "wall")
+        for baseline in ("compile-once", "tutorial"):
+            ratio = median(runs[baseline], "wall") / ours
+            print(f"{way} vs {baseline}: {ratio:.1f}x faster")
+    for jobs in args.first_create:
+        samples = [run("ours", jobs, args.latency_s) for _ in range(args.repeats)]
+        print(
+            f"\nours, {jobs} jobs: first create {median(samples, 'first'):.2f} s after the "
+            f"process started, {median(samples, 'first_after_handover'):.2f} s after the sweeper "
+            f"handed over the batch (its check of every job ended "
+            f"{median(samples, 'handover'):.2f} s after the start); whole run "
+            f"{median(samples, 'wall'):.1f} s"
+        )
+    print(f"load {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,50 @@
 from typing import Any
 
 from hydra.core.utils import JobReturn, JobStatus
-from omegaconf import OmegaConf
+from omegaconf import DictConfig
 
 from .errors import PipelineJobFailed, explain_failure
 from .planning.job_plan import JobPlan
 
 
-class UnfinishedJobReturn(JobReturn):
+class PlannedJobReturn(JobReturn):
+    """A JobReturn whose `cfg` (the task config) and `hydra_cfg` (`{hydra: ...}`) are restored from
+    the job's plan when first read: sweepers read the return values, rarely the configs, and a
+    1000-job sweep keeps 1000 JobReturns."""
+
+    def __init__(self, plan: JobPlan, status: JobStatus) -> None:
+        self._plan = plan
+        self._cfg: DictConfig | None = None
+        self._hydra_cfg: DictConfig | None = None
+        super().__init__(
+            overrides=list(plan.overrides),
+            working_dir=str(plan.job_dir),
+            task_name=plan.job_name,
+            status=status,
+        )
+
+    @property
+    def cfg(self) -> DictConfig:
+        if self._cfg is None:
+            self._cfg = self._plan.task_config.restore()
+        return self._cfg
+
+    @cfg.setter
+    def cfg(self, value: DictConfig | None) -> None:
+        self._cfg = value
+
+    @property
+    def hydra_cfg(self) -> DictConfig:
+        if self._hydra_cfg is None:
+            self._hydra_cfg = self._plan.hydra_config.restore()
+        return self._hydra_cfg
+
+    @hydra_cfg.setter
+    def hydra_cfg(self, value: DictConfig | None) -> None:
+        self._hydra_cfg = value
+
+
+class UnfinishedJobReturn(PlannedJobReturn):
     """A job compiled or submitted but not waited for: its status stays UNKNOWN (never COMPLETED)
     and its return_value is None, so that Hydra's sweepers finish instead of asserting."""
 
@@ -25,15 +62,8 @@ class UnfinishedJobReturn(JobReturn):
 def job_return(plan: JobPlan, status: JobStatus, value: Any) -> JobReturn:
     """The job's JobReturn: its config, Hydra config, overrides and dir, with status and value
     (for a FAILED job, the exception that Hydra raises when the value is read)."""
-    ret_type = JobReturn if status != JobStatus.UNKNOWN else UnfinishedJobReturn
-    ret = ret_type(
-        overrides=list(plan.overrides),
-        cfg=plan.job_config,
-        hydra_cfg=OmegaConf.create({"hydra": plan.sweep_config.hydra}),
-        working_dir=str(plan.job_dir),
-        task_name=plan.job_name,
-        status=status,
-    )
+    ret_type = PlannedJobReturn if status != JobStatus.UNKNOWN else UnfinishedJobReturn
+    ret = ret_type(plan, status)
     ret.return_value = value
     return ret
 

@@ -1,5 +1,6 @@
 """Hydra finds the launcher, shows its config, and its start-up scan stays light."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import yaml
 from app_runner import APPS_DIR, RunApp, app_env
+from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
+from omegaconf import OmegaConf
 
-from hydra_plugins.hydra_vertex_pipeline_launcher.config import ResourcesConf
+from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComposedLauncherConf, ResourcesConf
 from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher import (
     VertexPipelineLauncher,
 )
@@ -61,6 +64,19 @@ def test_cfg_hydra_shows_the_launcher_config(run_app: RunApp) -> None:
     }
     assert launcher["components"] == {}
     assert launcher["local"] == {"main": "subprocess", "max_parallel_jobs": 1, "timeout_s": None}
+
+
+def test_copies_of_the_config_store_share_the_launchers_entry() -> None:
+    """Hydra deep-copies the whole ConfigStore for every composition of every app: the
+    launcher's entry is not copied there; loading it gives a copy of its typed node."""
+    store = ConfigStore.instance()
+    entry = store.repo["hydra"]["launcher"]["vertex_pipeline.yaml"]
+    assert copy.deepcopy(store).repo["hydra"]["launcher"]["vertex_pipeline.yaml"] is entry
+    loaded = [store.load("hydra/launcher/vertex_pipeline.yaml").node for _ in range(2)]
+    node_type = OmegaConf.get_type(loaded[0])
+    assert node_type is not None and node_type.__qualname__ == ComposedLauncherConf.__qualname__
+    assert loaded[0] is not loaded[1] and loaded[0] == loaded[1]
+    assert OmegaConf.is_struct(loaded[0].components) is False
 
 
 def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
@@ -154,3 +170,28 @@ def test_plugin_scan_imports_nothing_heavy() -> None:
     assert private == []
     library = sorted(m for m in added if m.startswith("hydra_vertex_pipelines"))
     assert library == ["hydra_vertex_pipelines", "hydra_vertex_pipelines.choices"]
+
+
+KFP_WITHOUT_CLIENT = """
+import os, sys
+import hydra_vertex_pipelines.compiling.template
+import kfp
+print(sorted(m for m in sys.modules if m.startswith(("kfp.client", "kubernetes"))))
+print(kfp.Client.__module__, kfp.components.__name__, "_KFP_RUNTIME" in os.environ)
+"""
+
+
+def test_compiling_imports_kfp_without_the_kfp_server_client() -> None:
+    """The compiler needs kfp.dsl and kfp.compiler, not kfp.client (0.17 s); kfp.Client is still
+    there for code that reads it later, and the process's environment is as it was."""
+    proc = subprocess.run(
+        [sys.executable, "-c", KFP_WITHOUT_CLIENT],
+        env=app_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded_first, after = proc.stdout.splitlines()
+    assert loaded_first == "[]"
+    assert after == "kfp.client.client kfp.components False"

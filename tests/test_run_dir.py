@@ -18,21 +18,24 @@ from hydra_vertex_pipelines.executors.compile import CompileExecutor
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor
 from hydra_vertex_pipelines.planning.job_plan import JobPlan
 from hydra_vertex_pipelines.planning.overrides import arg_json, in_quotes, path_quote
+from hydra_vertex_pipelines.planning.snapshot import ConfigSnapshot
 
 PARSER = OverridesParser.create()
 
 
-def plan_in(cwd: Path, job_dir: Path, job: dict[str, object] | None = None) -> JobPlan:
-    hydra = {"runtime": {"cwd": str(cwd)}, "job": job or {"name": "train", "chdir": None}}
+def plan_in(cwd: Path, job_dir: Path) -> JobPlan:
+    empty = ConfigSnapshot(OmegaConf.create(), check=False)
     return JobPlan(
         num=0,
         overrides=(),
         parsed=(),
-        sweep_config=OmegaConf.create({"hydra": hydra}),
         job_dir=job_dir,
         job_name="train",
+        launch_dir=cwd,
         launching_overrides=(),
         runtime={},
+        task_config=empty,
+        hydra_config=empty,
     )
 
 

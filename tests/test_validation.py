@@ -22,11 +22,10 @@ from hydra.errors import ConfigCompositionException
 from kfp import compiler
 from local_launch import compose
 
-from hydra_vertex_pipelines.compiling.compiled_job import compile_jobs
 from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.executors import PlanningFailed
 from hydra_vertex_pipelines.executors.compile import CompileExecutor
-from hydra_vertex_pipelines.launch import pipeline_conf
-from hydra_vertex_pipelines.planning.job_plan import plan_jobs
+from hydra_vertex_pipelines.launch import compiled_jobs, pipeline_conf
 from hydra_vertex_pipelines.vertex_facts import ACCELERATOR_TYPES
 
 APP = APPS_DIR / "two_step" / "train.py"
@@ -925,11 +924,13 @@ def launch_error(launcher: str, overrides: Sequence[str], sweep_dir: Path) -> st
             [f"hydra/launcher={launcher}", *overrides, "optim.lr=0.1"], sweep_dir, APP
         )
         conf = pipeline_conf(cfg, lambda cfg: None)
-        plans = plan_jobs(context, cfg, [list(cfg.hydra.overrides.task)], 0)
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        compile_jobs(conf, plans, sweep_dir, CompileExecutor(conf))
+        jobs = [list(cfg.hydra.overrides.task)]
+        list(compiled_jobs(conf, context, cfg, jobs, 0, sweep_dir, CompileExecutor(conf)))
     except (ConfigCompositionException, LauncherConfigError) as e:
         return f"{e}\n{e.__cause__}"
+    except PlanningFailed as e:
+        return f"{e.cause}\n{e.cause.__cause__}"
     finally:
         GlobalHydra.instance().clear()
     return ""

@@ -11,7 +11,7 @@ if sys.version_info < (3, 10):  # noqa: UP036 (older images import it too)
 from dataclasses import dataclass, field
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
+from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import OmegaConf
 
 from hydra_vertex_pipelines.choices import FailurePolicy, LocalMain, Mode, SchedulingStrategy
@@ -189,13 +189,50 @@ class ComposedLauncherConf(VertexPipelineLauncherConf):
     components: dict[str, Any] = field(default_factory=dict)
 
 
-ConfigStore.instance().store(
-    group="hydra/launcher",
-    name="vertex_pipeline",
-    node=ComposedLauncherConf,
-    provider="hydra_vertex_pipeline_launcher",
-)
-# the stored node itself (no copy: this runs at every Hydra app's start-up)
-OmegaConf.set_struct(
-    ConfigStore.instance().repo["hydra"]["launcher"]["vertex_pipeline.yaml"].node.components, False
+class _LauncherConfigNode(ConfigNode):
+    """The ConfigStore entry of `hydra/launcher=vertex_pipeline`, whose config node is made from
+    ComposedLauncherConf when Hydra first loads it, not when every Hydra app starts (Hydra imports
+    this module at the start of every app).
+
+    Hydra deep-copies the whole ConfigStore for every composition of every app (each config
+    repository it creates holds a copy: once per job, 57 times for `--help`), so the stored node
+    would be copied into every job of apps that do not select this launcher. A copy of this entry
+    is the entry itself: nothing changes it. Hydra loads a config from the store by copying the
+    entry and then deep-copying its `node` (ConfigStore.load), which makes a copy of the node built
+    once and shared by all copies of the entry."""
+
+    def __init__(self, name: str, group: str, provider: str) -> None:
+        # one node for this entry and its copies, built on first use
+        self._built: list[Any] = []
+        super().__init__(
+            name=name,
+            node=None,  # type: ignore[arg-type]
+            group=group,
+            package=None,
+            provider=provider,
+        )
+
+    @property
+    def node(self) -> Any:
+        if "_node" in self.__dict__:  # set on a copy of the entry (ConfigStore.load)
+            return self.__dict__["_node"]
+        if not self._built:
+            node = OmegaConf.structured(ComposedLauncherConf)
+            OmegaConf.set_struct(node.components, False)
+            self._built.append(node)
+        return self._built[0]
+
+    @node.setter
+    def node(self, value: Any) -> None:
+        if value is not None:
+            self.__dict__["_node"] = value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_LauncherConfigNode":
+        return self
+
+
+ConfigStore.instance().repo.setdefault("hydra", {}).setdefault("launcher", {})[
+    "vertex_pipeline.yaml"
+] = _LauncherConfigNode(
+    name="vertex_pipeline.yaml", group="hydra/launcher", provider="hydra_vertex_pipeline_launcher"
 )

@@ -31,15 +31,18 @@ class VertexPipelineLauncher(Launcher):
         task_function: TaskFunction,
         config: DictConfig,
     ) -> None:
+        # lazy import: kfp and google-cloud-* load only when a multirun uses this launcher
+        from hydra_vertex_pipelines.launcher_setup import prepare
+
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
         self.started_ns = time.time_ns()
+        prepare(hydra_context, config, task_function, self.started_ns)
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        # lazy import: kfp and google-cloud-* load only when a sweep is launched
         from hydra_vertex_pipelines import launch
 
         assert self.config is not None

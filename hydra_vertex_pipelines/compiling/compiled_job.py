@@ -1,7 +1,6 @@
 """CompiledJob: a planned job with its compiled pipeline and its runtime parameters: what an
 executor writes, runs or submits."""
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -43,73 +42,57 @@ class CompiledJob:
     runtime_parameters: dict[str, str]
 
 
-def compile_jobs(
-    conf: VertexPipelineLauncherConf,
-    plans: Sequence[JobPlan],
-    sweep_dir: Path,
-    placement: Placement,
-) -> list[CompiledJob]:
-    """One template per set of override keys (and launching overrides and path quote),
-    compiled once and written to the sweep dir (`pipeline.yaml`, or `pipeline-<digest>.yaml`
-    when the sweep has several). The quote of paths in args is one that the artifact root of
-    the job does not hold."""
-    keys = {
-        plan.num: (
-            plan.override_keys,
-            plan.launching_overrides,
-            path_quote(
-                placement.artifact_root(plan),
-                f"Job #{plan.num}'s artifacts location (hydra.launcher.pipeline_root on Vertex "
-                "AI, the job dir in local mode)",
-            ),
-        )
-        for plan in plans
-    }
-    templates: dict[TemplateKey, PipelineTemplate] = {}
-    for key in keys.values():
-        if key not in templates:
-            templates[key] = compile_template(conf, *key)
-    _check_custom_job_values(templates, keys, plans, placement)
-    single = len(templates) == 1
-    spec_paths: dict[str, Path] = {}
-    for template in templates.values():
-        name = "pipeline.yaml" if single else f"pipeline-{template.digest}.yaml"
-        spec_paths[template.digest] = sweep_dir / name
-        spec_paths[template.digest].write_text(template.spec_yaml)
-    jobs = []
-    for plan in plans:
-        template = templates[keys[plan.num]]
-        run_dir = placement.main_run_dir(plan)
-        jobs.append(
-            CompiledJob(
-                plan=plan,
-                template=template,
-                spec_path=spec_paths[template.digest],
-                main_run_dir=run_dir,
-                runtime_parameters=template.runtime_parameters(plan.parsed, run_dir, plan.runtime),
-            )
-        )
-    return jobs
+class JobCompiler:
+    """Compiles each job's pipeline as the job comes: one template per set of override keys (and
+    launching overrides and path quote), compiled once and written to the sweep dir
+    (`pipeline.yaml`, or `pipeline-<digest>.yaml` when the sweep has several). The quote of
+    paths in args is one that the artifact root of the job does not hold."""
 
+    def __init__(
+        self,
+        conf: VertexPipelineLauncherConf,
+        sweep_dir: Path,
+        placement: Placement,
+        several_templates: bool,
+    ) -> None:
+        self.conf = conf
+        self.sweep_dir = sweep_dir
+        self.placement = placement
+        self.several_templates = several_templates
+        self.templates: dict[TemplateKey, tuple[PipelineTemplate, Path]] = {}
 
-def _check_custom_job_values(
-    templates: Mapping[TemplateKey, PipelineTemplate],
-    template_keys: Mapping[int, TemplateKey],
-    plans: Sequence[JobPlan],
-    placement: Placement,
-) -> None:
-    """Refuse, before anything is written, values that a custom job's payload cannot carry."""
-    found = []
-    for plan in plans:
-        template = templates[template_keys[plan.num]]
+    def template(self, plan: JobPlan) -> tuple[PipelineTemplate, Path]:
+        """The job's template and where its spec is written."""
+        quote = path_quote(
+            self.placement.artifact_root(plan),
+            f"Job #{plan.num}'s artifacts location (hydra.launcher.pipeline_root on Vertex "
+            "AI, the job dir in local mode)",
+        )
+        key = (plan.override_keys, plan.launching_overrides, quote)
+        if key not in self.templates:
+            template = compile_template(self.conf, *key)
+            several = self.several_templates or bool(self.templates)
+            name = f"pipeline-{template.digest}.yaml" if several else "pipeline.yaml"
+            path = self.sweep_dir / name
+            path.write_text(template.spec_yaml)
+            self.templates[key] = (template, path)
+        return self.templates[key]
+
+    def compile(self, plan: JobPlan) -> CompiledJob:
+        """The job with its template and runtime parameters; values a custom job's payload
+        cannot carry are refused."""
+        template, spec_path = self.template(plan)
+        run_dir = self.placement.main_run_dir(plan)
+        parameters = template.runtime_parameters(plan.parsed, run_dir, plan.runtime)
         keys = {name: key.key_element for key, name in template.parameter_names.items()}
         keys[HYDRA_RUN_DIR_PARAMETER] = "hydra.run.dir (from hydra.sweep.dir)"
-        values = template.runtime_parameters(
-            plan.parsed, placement.main_run_dir(plan), plan.runtime
-        )
-        found += payload_value_problems(template.spec, values, keys, plan.num)
-    if found:
-        raise LauncherConfigError(
-            "Invalid job overrides; nothing was compiled, run or submitted:\n  - "
-            + "\n  - ".join(found)
+        found = payload_value_problems(template.spec, parameters, keys, plan.num)
+        if found:
+            raise LauncherConfigError(f"Job #{plan.num} cannot run:\n  - " + "\n  - ".join(found))
+        return CompiledJob(
+            plan=plan,
+            template=template,
+            spec_path=spec_path,
+            main_run_dir=run_dir,
+            runtime_parameters=parameters,
         )

@@ -14,7 +14,7 @@ and the executors read it from there.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..machine_types import (
     DEFAULT_TIMEOUT_S,
     gpu_count,
 )
+from ..planning.overrides import JobOverride, matches_prefix
 from ..runner.spec import custom_job_payload, dag_tasks
 from .graph import kfp_name
 
@@ -98,6 +99,15 @@ def custom_job_component(
     )
 
 
+def _payload_problem(job: int, key: str, value: str, task_name: str) -> str:
+    return (
+        f"job #{job}: {key}={value!r} goes to {task_name}, which runs as a Vertex custom job: "
+        "Vertex writes the value into the job's JSON payload unescaped, so it cannot hold "
+        '", \\ or control characters '
+        "(Hydra escapes spaces, '=', ',' and ':' in paths with \\); change it."
+    )
+
+
 def payload_value_problems(
     spec: Mapping[str, Any], parameters: Mapping[str, str], keys: Mapping[str, str], job: int
 ) -> list[str]:
@@ -112,12 +122,26 @@ def payload_value_problems(
         for name in sorted(names):
             value = parameters.get(name, "")
             if _JSON_UNSAFE.search(value):
-                found.append(
-                    f"job #{job}: {keys.get(name, name)}={value!r} goes to {task_name}, which "
-                    "runs as a Vertex custom job: Vertex writes the value into the job's JSON "
-                    'payload unescaped, so it cannot hold ", \\ or control characters '
-                    "(Hydra escapes spaces, '=', ',' and ':' in paths with \\); change it."
-                )
+                found.append(_payload_problem(job, keys.get(name, name), value, task_name))
+    return found
+
+
+def override_payload_problems(
+    conf: VertexPipelineLauncherConf, jobs: Sequence[tuple[int, Sequence[JobOverride]]]
+) -> list[str]:
+    """payload_value_problems of the jobs' override values, known before anything is composed
+    or compiled: a custom-job component gets the overrides its `overrides` prefixes select (the
+    main one all)."""
+    custom = {name: comp for name, comp in conf.components.items() if is_custom_job(comp)}
+    found = []
+    for num, overrides in jobs:
+        for name, comp in custom.items():
+            for override in overrides:
+                value = override.value
+                if value is None or not _JSON_UNSAFE.search(value):
+                    continue
+                if comp.main or any(matches_prefix(override.key, p) for p in comp.overrides):
+                    found.append(_payload_problem(num, override.key_element, value, kfp_name(name)))
     return found
 
 

@@ -207,6 +207,14 @@ def _configure_task(task: Any, comp_name: str, comp: ComponentConf, enable_cachi
     task.set_display_name(comp.display_name or comp_name)
 
 
+def template_parameter_names(
+    conf: VertexPipelineLauncherConf, override_keys: Sequence[OverrideKey]
+) -> dict[OverrideKey, str]:
+    """The pipeline parameter name of each override key that carries a value (refused with the
+    key when it cannot have one, before anything is compiled)."""
+    return parameter_names(override_keys, _reserved_names(conf))
+
+
 def _reserved_names(conf: VertexPipelineLauncherConf) -> set[str]:
     """Names the override parameters must not take: outputs, inputs, the launcher's own."""
     reserved = {n for comp in conf.components.values() for n in comp.outputs}
@@ -225,7 +233,7 @@ def compile_template(
     """Compile the pipeline of one set of override keys with the kfp compiler; the main
     component also gets `launching_overrides` (JobPlan.launching_overrides); paths in args are
     between `quote`s (overrides.path_quote)."""
-    names = parameter_names(override_keys, _reserved_names(conf))
+    names = template_parameter_names(conf, override_keys)
     order = component_order(conf.components)
     built = {
         name: _build_component(

@@ -32,6 +32,7 @@ from ..runner import (
     PipelineResult,
     RunSettings,
 )
+from . import JobBatch, PlanningFailed
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,14 @@ class LocalExecutor:
             inline=inline,
         )
 
-    def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
-        """The jobs' results; Ctrl-C, SIGTERM or SIGHUP stops every component (its whole
-        process group) and ends the launcher without a traceback."""
+    def execute(self, batch: JobBatch) -> list[JobReturn]:
+        """The jobs' results; every job is planned before any runs (a config that does not
+        compose fails the sweep before anything ran). Ctrl-C, SIGTERM or SIGHUP stops every
+        component (its whole process group) and ends the launcher without a traceback."""
+        try:
+            jobs = list(batch)
+        except PlanningFailed as e:
+            raise e.cause from None
         with InterruptGuard() as guard:
             try:
                 return self._execute(jobs)

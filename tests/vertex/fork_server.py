@@ -31,6 +31,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (  # noqa: E402
     VertexPipelineLauncherConf,
 )
 from hydra_vertex_pipelines.compiling.compiled_job import CompiledJob  # noqa: E402
+from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.manifest import ManifestWriter  # noqa: E402
 
@@ -76,7 +77,7 @@ def child(
         timer.start()
     code = 0
     try:
-        VertexExecutor(conf, sweep_dir, time.time_ns()).execute(jobs)
+        VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(jobs))
     except BaseException:
         traceback.print_exc()
         code = 1

@@ -4,6 +4,7 @@ manifest (the emulator counts what it was sent). Everything runs against servers
 the Vertex AI emulator (project; its registry endpoint for images), gcp-storage-emulator (the
 bucket), and small local servers for Google's token endpoint and an unwritable bucket."""
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -27,7 +28,11 @@ from hydra_vertex_emulator.emulator import Emulator
 from hydra_vertex_emulator.faults import FaultConfig
 from hydra_vertex_pipelines.executors.vertex.client import VertexCredentialsError
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME
-from hydra_vertex_pipelines.executors.vertex.preflight import PreflightFailed, preflight
+from hydra_vertex_pipelines.executors.vertex.preflight import (
+    PreflightFailed,
+    preflight,
+    start_preflight,
+)
 from hydra_vertex_pipelines.executors.vertex.preflight.credentials import (
     account_of,
     check_credentials,
@@ -207,6 +212,31 @@ def test_a_multirun_is_checked_once(start_emulator: StartEmulator, tmp_path: Pat
     assert emulator.stats()["requests"]["list"] == 1
     preflight(conf, tmp_path, started_ns=8)  # another multirun
     assert emulator.stats()["requests"]["list"] == 2
+
+
+def test_checks_started_ahead_are_taken_once_and_only_for_their_config(
+    start_emulator: StartEmulator, tmp_path: Path, logged: list[str]
+) -> None:
+    """The launcher starts the checks when it is set up; the launch takes their findings, and
+    asks again if its config is not the one they checked."""
+    emulator = start_emulator(images=(IMAGE,))
+    main = ComponentConf(main=True, image=f"{emulator.registry_host}/{IMAGE}")
+    conf = VertexPipelineLauncherConf(
+        project="test-project",
+        pipeline_root="gs://test-bucket/root",
+        api_endpoint=emulator.endpoint,
+        components={"main": main},
+    )
+    start_preflight(conf, tmp_path, started_ns=9)
+    preflight(conf, tmp_path, started_ns=9)
+    preflight(conf, tmp_path, started_ns=9)
+    assert emulator.stats()["requests"]["list"] == 1
+    assert len([m for m in logged if m.startswith("Preflight passed")]) == 1
+    start_preflight(conf, tmp_path, started_ns=10)
+    missing = dataclasses.replace(conf, pipeline_root="gs://no-such-bucket/root")
+    with pytest.raises(PreflightFailed, match="gs://no-such-bucket does not exist"):
+        preflight(missing, tmp_path, started_ns=10)
+    assert emulator.stats()["requests"]["list"] == 3
 
 
 @pytest.mark.parametrize("grant", [True, False])

@@ -21,7 +21,9 @@ TWO_STEP = ["hydra/launcher=emulator"]
     ("overrides", "jobs", "shared"),
     [
         ([], [["x=1"], ["x=2"]], ["data"]),  # the data step gets data.*, not x
+        ([], [["x=1", "data.n=1"], ["x=2", "data.n=1"]], ["data"]),
         ([], [["x=1", "data.n=1"], ["x=1", "data.n=2"]], []),  # the data differs
+        ([], [["x=1", "data.n=1"], ["x=1"]], []),  # other override keys: another spec
         (["hydra.launcher.components.data.caching=false"], [["x=1"], ["x=2"]], []),
         ([], [["x=1"]], []),  # one job shares nothing
     ],
@@ -30,7 +32,8 @@ def test_shared_tasks_are_those_with_the_same_inputs_in_every_job(
     tmp_path: Path, overrides: list[str], jobs: list[list[str]], shared: list[str]
 ) -> None:
     _, compiled = plan_sweep(APP_DIR, [*TWO_STEP, *overrides], jobs, tmp_path)
-    assert shared_tasks(compiled) == shared
+    # known from the first job and every job's overrides (the others are not planned yet)
+    assert shared_tasks(compiled[0], [job.plan.parsed for job in compiled]) == shared
 
 
 def test_the_data_step_of_an_8_job_sweep_runs_once_with_8_jobs_at_a_time(

@@ -23,7 +23,7 @@ from hydra_vertex_pipelines.executors.vertex.client import VertexClient, pipelin
 from hydra_vertex_pipelines.executors.vertex.labels import LAUNCHER_LABELS, SWEEP_LABEL
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME, ManifestWriter
 from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress
-from hydra_vertex_pipelines.executors.vertex.request import job_requests
+from hydra_vertex_pipelines.executors.vertex.request import RequestBuilder
 from hydra_vertex_pipelines.executors.vertex.results import collect
 from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
 from hydra_vertex_pipelines.executors.vertex.storage import OutputCopier
@@ -248,11 +248,11 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
     )
     manifest = ManifestWriter(tmp_path / MANIFEST_NAME)
     submission = Submission(client, manifest, 2, return_value=True)
-    submission.submit(job_requests(jobs, conf, "abc"))
+    submission.submit(list(map(RequestBuilder(conf, "abc", LAUNCHER_LABELS), jobs)))
     created = submission.results
     _, other = plan_sweep(APP_DIR, overrides, [["x=1"], ["x=5"]], tmp_path / "a")
     again = Submission(client, manifest, 2, return_value=True)
-    again.submit(job_requests(other, conf, "abc"))
+    again.submit(list(map(RequestBuilder(conf, "abc", LAUNCHER_LABELS), other)))
     retried = again.results
     first = created[0].job
     assert first is not None and retried[0].job is not None
@@ -346,7 +346,7 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
         [["x=1", "behaviour=hang"], ["x=2"]],
         tmp_path,
     )
-    requests_ = job_requests(jobs, conf, "deleted")
+    requests_ = list(map(RequestBuilder(conf, "deleted", LAUNCHER_LABELS), jobs))
     client = VertexClient(
         pipeline_service("us-central1", emulator.endpoint, 1),
         "test-project",

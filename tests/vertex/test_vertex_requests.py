@@ -19,10 +19,11 @@ from hydra_vertex_pipelines.executors.vertex.labels import (
     DIGEST_LABEL,
     EXPERIMENT_LABEL,
     JOB_NUM_LABEL,
+    LAUNCHER_LABELS,
     SWEEP_LABEL,
 )
 from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress, summary_table
-from hydra_vertex_pipelines.executors.vertex.request import job_id, job_requests, sweep_id
+from hydra_vertex_pipelines.executors.vertex.request import RequestBuilder, job_id, sweep_id
 from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
 
 VERTEX_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
@@ -58,7 +59,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         [["x=1", "data.n=2"], ["x=3", "data.n=2"]],
         tmp_path,
     )
-    requests = job_requests(jobs, conf, "abc123")
+    requests = list(map(RequestBuilder(conf, "abc123", LAUNCHER_LABELS), jobs))
     first, second = (r.pipeline_job for r in requests)
     assert [r.job_id for r in requests] == ["sweep-app-abc123-0", "sweep-app-abc123-1"]
     assert first.pipeline_spec == second.pipeline_spec
@@ -92,7 +93,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
         "sweep-app-abc123-0?project=test-project"
     )
     # the same job again has the same digest: a create retried after ALREADY_EXISTS adopts it
-    again = job_requests(jobs, conf, "abc123")
+    again = list(map(RequestBuilder(conf, "abc123", LAUNCHER_LABELS), jobs))
     assert again[1].digest == requests[1].digest
     assert PipelineJob.to_dict(again[0].pipeline_job) == PipelineJob.to_dict(first)
 

@@ -11,10 +11,9 @@ from local_launch import launch as launch_app
 from omegaconf import DictConfig
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
-from hydra_vertex_pipelines.compiling.compiled_job import CompiledJob, compile_jobs
+from hydra_vertex_pipelines.compiling.compiled_job import CompiledJob
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor
-from hydra_vertex_pipelines.launch import launcher_conf
-from hydra_vertex_pipelines.planning.job_plan import plan_jobs
+from hydra_vertex_pipelines.launch import compiled_jobs, launcher_conf
 
 APP_DIR = Path(__file__).parent / "apps" / "sweep_app"
 LAUNCHER = "hydra/launcher=emulator"
@@ -38,10 +37,10 @@ def plan_sweep(
     """The launcher config and the compiled jobs, as launch() hands them to the vertex executor."""
     cfg, context = compose(app_dir, overrides, sweep_dir)
     conf = launcher_conf(cfg)
-    plans = plan_jobs(context, cfg, job_overrides, 0)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     executor = VertexExecutor(conf, sweep_dir, 0)
-    return conf, compile_jobs(conf, plans, sweep_dir, executor)
+    batch = compiled_jobs(conf, context, cfg, job_overrides, 0, sweep_dir, executor)
+    return conf, list(batch)
 
 
 def launch(

@@ -10,19 +10,19 @@ from hydra.core.utils import JobReturn, JobStatus
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
-from ...compiling.compiled_job import CompiledJob
 from ...compiling.run_dir import mounted_run_dir
 from ...interrupts import InterruptGuard
 from ...planning.job_plan import JobPlan
 from ...vertex_facts import mounted_path
+from .. import JobBatch, PlanningFailed
 from .client import VertexClient, pipeline_service
 from .labels import LAUNCHER_LABELS
 from .manifest import MANIFEST_NAME, ManifestSweep, ManifestWriter, read_manifest
 from .preflight import preflight
 from .progress import state_text, summary_table
-from .request import job_requests, sweep_id
+from .request import sweep_id
 from .retry import GaveUp, RetryPolicy
-from .stopping import handle_interrupt, handle_outage
+from .stopping import handle_interrupt, handle_outage, handle_planning_failure
 from .submit import SubmittedJob
 from .sweep_run import SweepRun
 
@@ -88,7 +88,7 @@ class VertexExecutor:
         assert self.conf.pipeline_root is not None
         return mounted_path(self.conf.pipeline_root)
 
-    def execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+    def execute(self, batch: JobBatch) -> list[JobReturn]:
         conf = self.conf
         if conf.preflight:
             preflight(conf, self.sweep_dir, self.started_ns)
@@ -98,22 +98,26 @@ class VertexExecutor:
             log.info(f"Nothing to resume in {self.sweep_dir} (no {MANIFEST_NAME}): a new sweep")
         sweep = previous.sweep_id if previous else sweep_id(self.sweep_dir, self.started_ns)
         keys = previous.label_keys if previous else LAUNCHER_LABELS
-        requests = job_requests(jobs, conf, sweep, keys)
         stop = threading.Event()
         client = vertex_client(conf, RetryPolicy(deadline_s=conf.outage_deadline_s, stop=stop))
-        pipelines = ", ".join(sorted({str(job.spec_path) for job in jobs}))
-        log.info(f"Sweep {sweep}: submitting to {client.parent} (pipeline spec: {pipelines})")
+        log.info(
+            f"Sweep {sweep}: submitting {len(batch)} jobs to {client.parent} (pipeline specs "
+            f"in {self.sweep_dir})"
+        )
         run = SweepRun(conf, client, ManifestWriter(manifest), sweep, self.sweep_dir, keys)
         with InterruptGuard(stop) as guard:
             try:
-                returns = run.run(requests, previous)
+                returns = run.run(batch, previous)
             except KeyboardInterrupt:
                 handle_interrupt(run, guard.signal_name)
                 raise guard.exit() from None
             except GaveUp as e:
                 raise handle_outage(run, e) from None
+            except PlanningFailed as e:
+                handle_planning_failure(run, e)
+                raise e.cause from None
             finally:
                 run.manifest.close()
         if conf.wait:
-            log_summary(run.jobs(), run.states, returns, [job.plan for job in jobs])
+            log_summary(run.jobs(), run.states, returns, run.plans)
         return returns

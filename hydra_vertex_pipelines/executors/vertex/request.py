@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,38 +137,40 @@ def template_job(conf: VertexPipelineLauncherConf, template: PipelineTemplate) -
     return job
 
 
-def job_requests(
-    jobs: Sequence[CompiledJob],
-    conf: VertexPipelineLauncherConf,
-    sweep: str,
-    keys: LabelKeys = LAUNCHER_LABELS,
-) -> list[JobRequest]:
-    assert conf.project is not None and conf.pipeline_root is not None
-    shared: dict[str, PipelineJob] = {}
-    requests = []
-    for compiled in jobs:
-        plan, template = compiled.plan, compiled.template
-        if template.digest not in shared:
-            shared[template.digest] = template_job(conf, template)
+class RequestBuilder:
+    """Each job's JobRequest; the part of the PipelineJob that the jobs of a template share is
+    built once."""
+
+    def __init__(self, conf: VertexPipelineLauncherConf, sweep: str, keys: LabelKeys) -> None:
+        assert conf.project is not None and conf.pipeline_root is not None
+        self.conf = conf
+        self.project = conf.project
+        self.pipeline_root = conf.pipeline_root
+        self.sweep = sweep
+        # the keys of the launcher's labels in this sweep (an adopted sweep keeps its own)
+        self.keys = keys
+        self.shared: dict[str, PipelineJob] = {}
+
+    def __call__(self, compiled: CompiledJob) -> JobRequest:
+        conf, plan, template = self.conf, compiled.plan, compiled.template
+        if template.digest not in self.shared:
+            self.shared[template.digest] = template_job(conf, template)
         values = compiled.runtime_parameters
-        job = PipelineJob(shared[template.digest])
+        job = PipelineJob(self.shared[template.digest])
         job.runtime_config.parameter_values = values
-        digest = job_digest(template, values, conf.pipeline_root)
-        job.labels = job_labels(conf, sweep, plan, digest, keys)
+        digest = job_digest(template, values, self.pipeline_root)
+        job.labels = job_labels(conf, self.sweep, plan, digest, self.keys)
         title = f"{template.pipeline_name} #{plan.num} {overrides_text(plan)}"
         job.display_name = title.rstrip()[:MAX_DISPLAY_NAME_LENGTH]
-        jid = job_id(template.pipeline_name, sweep, plan.num)
-        requests.append(
-            JobRequest(
-                compiled=compiled,
-                job_id=jid,
-                pipeline_job=job,
-                console_url=console_url(conf.project, conf.location, jid),
-                hydra_output_uri=job_output_uri(conf.pipeline_root, plan),
-                label_keys=keys,
-            )
+        jid = job_id(template.pipeline_name, self.sweep, plan.num)
+        return JobRequest(
+            compiled=compiled,
+            job_id=jid,
+            pipeline_job=job,
+            console_url=console_url(self.project, conf.location, jid),
+            hydra_output_uri=job_output_uri(self.pipeline_root, plan),
+            label_keys=self.keys,
         )
-    return requests
 
 
 def with_attempt(request: JobRequest, attempt: int, project: str, location: str) -> JobRequest:

@@ -5,18 +5,22 @@ A task is shared when caching is on for it and it runs the same thing in every j
 component and container, and inputs that resolve to the same values (pipeline parameters with the
 same value, constants, or outputs of tasks that are shared themselves). The data step of an
 lr sweep is; the train step, which gets the lr, is not.
+
+They are found before the other jobs are composed, from the first job's compiled spec and every
+job's overrides: the jobs must have the same override keys (so the same spec), and a parameter is
+the same in every job when its override has the same value in every job.
 """
 
 import hashlib
 import json
 import logging
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from google.cloud.aiplatform_v1.types import PipelineTaskDetail
 
 from ...compiling.compiled_job import CompiledJob
+from ...planning.overrides import JobOverride
 from ...runner.spec import component_of, container_of, dag_tasks, pipeline_parameters, task_order
 from .client import VertexClient
 from .results import task_detail
@@ -36,12 +40,16 @@ _TASK_ENDED = frozenset(
 
 
 def _input_identity(
-    source: Mapping[str, Any], values: Mapping[str, Any], prints: Mapping[str, str | None]
+    source: Mapping[str, Any],
+    values: Mapping[str, Any],
+    varying: Set[str],
+    prints: Mapping[str, str | None],
 ) -> Any:
     """What an input resolves to: a value, or an upstream task's fingerprint and output; None
     when it cannot be known to be shared."""
     if "componentInputParameter" in source:
-        return ["value", values.get(source["componentInputParameter"])]
+        name = source["componentInputParameter"]
+        return None if name in varying else ["value", values.get(name)]
     if "runtimeValue" in source:
         return ["value", source["runtimeValue"].get("constant")]
     for kind, key in (
@@ -54,9 +62,11 @@ def _input_identity(
     return None
 
 
-def task_fingerprints(spec: Mapping[str, Any], parameters: Mapping[str, str]) -> dict[str, str]:
+def task_fingerprints(
+    spec: Mapping[str, Any], parameters: Mapping[str, str], varying: Set[str]
+) -> dict[str, str]:
     """A fingerprint of what each cached task runs, by DAG key; tasks with caching off, or with
-    an input that cannot be resolved here, have none."""
+    an input that cannot be resolved here (a parameter in `varying` among them), have none."""
     declared = pipeline_parameters(spec)
     values = {n: d.get("defaultValue") for n, d in declared.items()} | dict(parameters)
     tasks = dag_tasks(spec)
@@ -65,7 +75,7 @@ def task_fingerprints(spec: Mapping[str, Any], parameters: Mapping[str, str]) ->
         task = tasks[name]
         inputs = task.get("inputs", {})
         resolved = {
-            f"{kind}:{input_name}": _input_identity(source, values, prints)
+            f"{kind}:{input_name}": _input_identity(source, values, varying, prints)
             for kind in ("parameters", "artifacts")
             for input_name, source in inputs.get(kind, {}).items()
         }
@@ -83,25 +93,35 @@ def task_fingerprints(spec: Mapping[str, Any], parameters: Mapping[str, str]) ->
     return {name: p for name, p in prints.items() if p is not None}
 
 
-def shared_tasks(jobs: Sequence[CompiledJob]) -> list[str]:
-    """DAG keys of the tasks that run the same thing in every one of (two or more) jobs."""
-    if len(jobs) < 2:
+def shared_tasks(first: CompiledJob, batch: Sequence[Sequence[JobOverride]]) -> list[str]:
+    """DAG keys of the tasks that run the same thing in every one of (two or more) jobs whose
+    overrides are `batch`, the first of which is `first`."""
+    keys = first.plan.override_keys
+    if len(batch) < 2 or any(tuple(o.override_key for o in job) != keys for job in batch):
         return []
-    prints = [task_fingerprints(j.template.spec, j.runtime_parameters) for j in jobs]
-    return [
-        name for name, print_ in prints[0].items() if all(p.get(name) == print_ for p in prints)
-    ]
+    names = first.template.parameter_names
+    same = {names[o.override_key] for o in first.plan.parsed if o.override_key in names}
+    for job in batch:
+        same -= {
+            names[o.override_key]
+            for o, mine in zip(job, first.plan.parsed, strict=True)
+            if o.override_key in names and o.value != mine.value
+        }
+    varying = set(first.runtime_parameters) - same
+    return list(task_fingerprints(first.template.spec, first.runtime_parameters, varying))
 
 
 def wait_for_shared_tasks(
     client: VertexClient, name: str, tasks: Sequence[str], poll_interval_s: float
 ) -> None:
-    """Read the job (one Get per poll) until each of `tasks` has ended, or the job has."""
-    while True:
+    """Read the job (one Get per poll) until each of `tasks` has ended, or the job has, or the
+    sweep is stopped (the client's stop event: an interrupt)."""
+    stop = client.policy.stop
+    while not stop.is_set():
         job = client.get(name)
         if is_finished(job.state):
             return
         details = [task_detail(job, task) for task in tasks]
         if all(d is not None and d.state in _TASK_ENDED for d in details):
             return
-        time.sleep(poll_interval_s)
+        stop.wait(poll_interval_s)

@@ -1,7 +1,10 @@
 """How a sweep on Vertex AI ends early: an interrupt (Ctrl-C, SIGTERM, SIGHUP) cancels what it
-submitted (cancel_on_interrupt); an outage longer than outage_deadline_s ends the wait, leaving
-the jobs running (or cancelling them: cancel_on_outage). Either way the manifest is complete and
-the user is told how to pick the sweep up again."""
+submitted (cancel_on_interrupt); so does a job that cannot be planned (its config does not
+compose) once earlier jobs were submitted: the launch fails with that job's error, as it would
+have before anything was submitted, and leaves no job running that nobody waits for (with
+cancel_on_interrupt=false they keep running, in the manifest). An outage longer than
+outage_deadline_s ends the wait, leaving the jobs running (or cancelling them: cancel_on_outage).
+Either way the manifest is complete and the user is told how to pick the sweep up again."""
 
 import logging
 import re
@@ -13,6 +16,7 @@ from pathlib import Path
 from hydra.errors import CompactHydraException
 
 from ...planning.overrides import in_quotes
+from .. import PlanningFailed
 from .cancel import cancel_jobs, cleanup_client
 from .retry import GaveUp
 from .sweep_run import SweepRun
@@ -50,7 +54,21 @@ def where_to_look(run: SweepRun) -> str:
 
 
 def handle_interrupt(run: SweepRun, signal_name: str) -> None:
-    """Stop creating; cancel what exists now, then what the creates in flight made."""
+    stop_sweep(run, f"Interrupted ({signal_name})")
+
+
+def handle_planning_failure(run: SweepRun, error: PlanningFailed) -> None:
+    submitted = len(run.submission.started)
+    log.error(
+        f"Job #{error.num} could not be planned, after {submitted} jobs of this launch were "
+        f"submitted: {error.cause}"
+    )
+    stop_sweep(run, f"Job #{error.num} could not be planned")
+
+
+def stop_sweep(run: SweepRun, why: str) -> None:
+    """Stop creating; cancel what exists now, then what the creates in flight made (or, with
+    cancel_on_interrupt=false, let them run)."""
     conf = run.conf
     run.client.policy.stop.set()
     run.submission.finish(wait=False)
@@ -58,7 +76,7 @@ def handle_interrupt(run: SweepRun, signal_name: str) -> None:
         run.collecting.shutdown(wait=False, cancel_futures=True)
     if not conf.cancel_on_interrupt:
         log.warning(
-            f"Interrupted ({signal_name}): the sweep's jobs keep running (cancel_on_interrupt="
+            f"{why}: the sweep's jobs keep running (cancel_on_interrupt="
             "false); waiting for the creates in flight"
         )
         run.submission.finish(wait=True)
@@ -68,7 +86,7 @@ def handle_interrupt(run: SweepRun, signal_name: str) -> None:
     known = run.unfinished_names()
     in_flight = run.submission.in_flight
     later = f", and the jobs of {in_flight} creates in flight once they answer" if in_flight else ""
-    log.warning(f"Interrupted ({signal_name}): cancelling {len(known)} jobs of this sweep{later}")
+    log.warning(f"{why}: cancelling {len(known)} jobs of this sweep{later}")
     workers = conf.max_concurrent_submissions
     cancel_jobs(cleanup, run.manifest, run.sweep, known, workers)
     run.submission.finish(wait=True)  # creates in flight end; no retry, no new create

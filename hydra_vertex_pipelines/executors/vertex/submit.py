@@ -5,7 +5,8 @@ policy's stop event) starts no further create and no further retry; what was in 
 """
 
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -83,8 +84,9 @@ def create_job(
 
 
 class Submission:
-    """Creates run on a pool; `results` (by job num) fills as answers come, so that whoever
-    handles an interrupt knows which jobs exist."""
+    """Creates run on a pool, started as jobs come; `results` (by job num) fills as answers come,
+    so that whoever handles an interrupt knows which jobs exist. Answers are logged in job order,
+    one line per job."""
 
     def __init__(
         self,
@@ -100,7 +102,8 @@ class Submission:
         # job nums whose create has started (a worker took it)
         self.started: set[int] = set()
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="vertex-create")
-        self._futures: list[Future[SubmittedJob]] = []
+        # creates started whose answer is not logged yet, in job order
+        self._unlogged: deque[Future[SubmittedJob]] = deque()
 
     @property
     def in_flight(self) -> int:
@@ -113,12 +116,22 @@ class Submission:
         self.results[request.plan.num] = result
         return result
 
-    def submit(self, requests: Sequence[JobRequest]) -> None:
-        """Start creating the jobs, then wait for their answers, logging each."""
-        futures = [self._pool.submit(self._create, r) for r in requests]
-        self._futures += futures
-        for future in futures:
-            log_submission(future.result())
+    def start(self, request: JobRequest) -> None:
+        """Queue the job's create; log the answers that have come, in order."""
+        self._unlogged.append(self._pool.submit(self._create, request))
+        while self._unlogged and self._unlogged[0].done():
+            log_submission(self._unlogged.popleft().result())
+
+    def wait(self) -> None:
+        """Wait for the answers of the creates started, logging each."""
+        while self._unlogged:
+            log_submission(self._unlogged.popleft().result())
+
+    def submit(self, requests: Iterable[JobRequest]) -> None:
+        """Create the jobs and wait for their answers."""
+        for request in requests:
+            self.start(request)
+        self.wait()
 
     def finish(self, wait: bool) -> None:
         """Start no more creates; with `wait`, let those in flight end."""

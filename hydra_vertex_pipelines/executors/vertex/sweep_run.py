@@ -1,12 +1,13 @@
 """SweepRun: one launch (one batch of a batched sweeper) of a sweep on Vertex AI, in order: record
-the sweep, adopt the previous launch's jobs (resume=true), submit the others (shared tasks first),
-wait, read each result as its job ends. What is known of every job lives here, so that an
-interrupt or an outage (stopping.py) can act on it at any instant."""
+the sweep, adopt the previous launch's jobs (resume=true), submit the others as they are planned
+(shared tasks first), wait, read each result as its job ends. What is known of every job lives
+here, so that an interrupt, an outage or a job that cannot be planned (stopping.py) can be acted
+on at any instant."""
 
 import logging
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,13 +16,16 @@ from hydra.core.utils import JobReturn
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
+from ...compiling.compiled_job import CompiledJob
 from ...planning.job_plan import JobPlan
+from ...planning.overrides import JobOverride
 from ...returns import failed, unfinished
+from .. import JobBatch
 from .client import VertexClient
 from .labels import LabelKeys
 from .manifest import ManifestSweep, ManifestWriter, SweepHeader
 from .progress import SweepProgress, state_text
-from .request import JobRequest
+from .request import JobRequest, RequestBuilder
 from .results import collect
 from .resume import listed_jobs, plan_resume
 from .retry import RetryPolicy
@@ -41,11 +45,6 @@ def poll_policy(conf: VertexPipelineLauncherConf, create_policy: RetryPolicy) ->
     return RetryPolicy(
         deadline_s=create_policy.deadline_s, max_backoff_s=backoff, stop=create_policy.stop
     )
-
-
-def unwaited_returns(plans: Sequence[JobPlan]) -> dict[int, JobReturn]:
-    """The JobReturns of jobs submitted but not waited for: UNKNOWN, no value."""
-    return {plan.num: unfinished(plan) for plan in plans}
 
 
 class SweepRun:
@@ -69,6 +68,9 @@ class SweepRun:
         self.submission = Submission(
             client, manifest, conf.max_concurrent_submissions, conf.return_value
         )
+        self.requests = RequestBuilder(conf, sweep, label_keys)
+        # the plan of every job taken so far, in order
+        self.plans: list[JobPlan] = []
         # jobs of the previous launch found running what this one asks for (resume=true)
         self.adopted: dict[int, SubmittedJob] = {}
         # job id -> the last state seen, for every job that exists
@@ -88,9 +90,9 @@ class SweepRun:
             and not is_finished(self.states.get(r.request.job_id, PipelineState(r.job.state)))
         ]
 
-    def run(
-        self, requests: Sequence[JobRequest], previous: ManifestSweep | None
-    ) -> list[JobReturn]:
+    def run(self, batch: JobBatch, previous: ManifestSweep | None) -> list[JobReturn]:
+        """Submit the jobs as they are planned (with resume=true, every job is planned first:
+        what was adopted is decided before anything is submitted); the JobReturns."""
         conf = self.conf
         header = SweepHeader(
             sweep_id=self.sweep,
@@ -101,27 +103,32 @@ class SweepRun:
             sweep_label=self.label_keys.sweep,
         )
         self.manifest.sweep(header)
-        to_submit = list(requests) if previous is None else self.adopt(requests, previous)
-        builder = ThreadPoolExecutor(1, thread_name_prefix="vertex-returns")
-        # not waiting: their JobReturns (deep copies of configs) are built meanwhile
-        plans = [r.plan for r in requests]
-        unwaited = None if conf.wait else builder.submit(unwaited_returns, plans)
-        builder.shutdown(wait=False)
-        self.submit(to_submit)
+        requests: Iterator[JobRequest] = (self.request(job) for job in batch)
+        count = len(batch)
+        if previous is not None:
+            to_submit = self.adopt(list(requests), previous)
+            requests, count = iter(to_submit), len(to_submit)
+        self.submit(requests, count, batch.overrides)
+        self.submission.wait()
         self.submission.finish(wait=True)
         jobs = self.jobs()
         self.states |= {
             r.request.job_id: PipelineState(r.job.state) for r in jobs.values() if r.job
         }
-        if unwaited is None:
+        if conf.wait:
             finished = self.wait_and_collect(jobs)
         else:
             log.info(
                 "Submitted; not waiting for results (wait=false). The jobs: "
                 f"{self.manifest.path}; `hydra-vertex-sweep wait {self.sweep_dir}` waits for them"
             )
-            finished = unwaited.result()
-        return [job_return(plan, jobs[plan.num], finished) for plan in plans]
+            finished = {plan.num: unfinished(plan) for plan in self.plans}
+        return [job_return(plan, jobs[plan.num], finished) for plan in self.plans]
+
+    def request(self, job: CompiledJob) -> JobRequest:
+        """The job's request; its plan is kept for its JobReturn."""
+        self.plans.append(job.plan)
+        return self.requests(job)
 
     def adopt(self, requests: Sequence[JobRequest], previous: ManifestSweep) -> list[JobRequest]:
         """The previous launch's jobs that run what `requests` ask for are adopted; the jobs to
@@ -151,27 +158,45 @@ class SweepRun:
             )
         return plan.to_submit
 
-    def submit(self, requests: Sequence[JobRequest]) -> None:
-        """Create the jobs; with shared tasks (and shared_steps_once), one job first and the
-        others once its shared tasks have run."""
+    def submit(
+        self,
+        requests: Iterator[JobRequest],
+        count: int,
+        overrides: Sequence[Sequence[JobOverride]],
+    ) -> None:
+        """Create the `count` jobs as they come; with shared tasks (and shared_steps_once), the
+        first job first and the others once its shared tasks have run (planned meanwhile).
+        `overrides`: those of every job of the batch."""
         conf = self.conf
-        shared = []
-        if conf.shared_steps_once and conf.wait and len(requests) > 1:
-            shared = shared_tasks([r.compiled for r in requests])
-        if not shared:
-            self.submission.submit(requests)
+        first = next(requests, None)
+        if first is None:
             return
-        first, rest = requests[0], requests[1:]
+        shared = []
+        if conf.shared_steps_once and conf.wait and count > 1:
+            shared = shared_tasks(first.compiled, overrides)
+        if not shared:
+            self.submission.start(first)
+            for request in requests:
+                self.submission.start(request)
+            return
         log.info(
             f"Tasks {', '.join(shared)} run the same in every job: job #{first.plan.num} is "
-            f"submitted first and the other {len(rest)} once they have run there, so that "
+            f"submitted first and the other {count - 1} once they have run there, so that "
             "Vertex's cache answers theirs (shared_steps_once)"
         )
         self.submission.submit([first])
         created = self.submission.results[first.plan.num].job
+        waiter = ThreadPoolExecutor(1, thread_name_prefix="vertex-shared")
+        waiting = None
         if created is not None:
-            wait_for_shared_tasks(self.poll_client, created.name, shared, conf.poll_interval_s)
-        self.submission.submit(rest)
+            args = (self.poll_client, created.name, shared, conf.poll_interval_s)
+            waiting = waiter.submit(wait_for_shared_tasks, *args)
+        waiter.shutdown(wait=False)
+        rest = list(requests)  # planned while the shared tasks run
+        if waiting is not None:
+            waiting.result()
+        for request in rest:
+            self.submission.start(request)
 
     def wait_and_collect(self, jobs: Mapping[int, SubmittedJob]) -> dict[int, JobReturn]:
         """Track the created jobs; each one's result is read (and its output copied) as it

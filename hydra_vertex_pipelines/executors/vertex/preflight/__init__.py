@@ -12,6 +12,10 @@ Against a plain-http api_endpoint (the emulator) nothing goes to Google: no cred
 project asked of the emulator, the bucket of the storage emulator (STORAGE_EMULATOR_HOST; not
 checked without one), images only in registries on this machine. `hydra.launcher.preflight=false`
 skips it all. A multirun is checked once, before its first batch.
+
+The checks mostly wait on the network, so the launcher starts them in the background as soon as it
+is set up (start_preflight): they run while the sweeper checks its batch and the first job is
+composed, and preflight() takes their findings before the first create.
 """
 
 import logging
@@ -39,6 +43,38 @@ log = logging.getLogger(__name__)
 DEADLINE_S = 10.0
 # multiruns (start time, sweep dir) that passed: a batched sweeper launches once per batch
 _PASSED: set[tuple[int, str]] = set()
+
+
+class _ChecksAhead:
+    """The findings of a multirun's checks, made on a daemon thread (a check stuck in a request
+    cannot hold up the exit)."""
+
+    def __init__(self, conf: VertexPipelineLauncherConf) -> None:
+        self.conf = conf
+        self._done = threading.Event()
+        self._findings: list[Finding] = []
+        self._error: Exception | None = None
+        self.seconds = 0.0
+        threading.Thread(target=self._run, name="preflight", daemon=True).start()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        try:
+            self._findings = findings_of(self.conf)
+        except Exception as e:  # raised where the findings are taken
+            self._error = e
+        self.seconds = time.monotonic() - started
+        self._done.set()
+
+    def findings(self) -> list[Finding]:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._findings
+
+
+# multiruns (start time, sweep dir) whose checks were started ahead
+_AHEAD: dict[tuple[int, str], _ChecksAhead] = {}
 
 
 class PreflightFailed(CompactHydraException):
@@ -121,13 +157,26 @@ def _summary(findings: Sequence[Finding]) -> str:
     return "; ".join(parts) or "nothing to check"
 
 
+def start_preflight(conf: VertexPipelineLauncherConf, sweep_dir: Path, started_ns: int) -> None:
+    """Start the multirun's checks in the background; preflight() takes their findings."""
+    multirun = (started_ns, str(sweep_dir))
+    if multirun not in _PASSED and multirun not in _AHEAD:
+        _AHEAD[multirun] = _ChecksAhead(conf)
+
+
 def preflight(conf: VertexPipelineLauncherConf, sweep_dir: Path, started_ns: int) -> None:
     """Check, once per multirun; raise PreflightFailed listing every problem with its fix."""
     multirun = (started_ns, str(sweep_dir))
     if multirun in _PASSED:
         return
-    started = time.monotonic()
-    findings = findings_of(conf)
+    ahead = _AHEAD.pop(multirun, None)
+    if ahead is not None and ahead.conf == conf:
+        findings = ahead.findings()
+        seconds = ahead.seconds
+    else:  # not started ahead, or for another config
+        started = time.monotonic()
+        findings = findings_of(conf)
+        seconds = time.monotonic() - started
     for found in findings:
         if found.outcome == Outcome.WARNING:
             log.warning(f"Preflight: {found.check}: {found.text}")
@@ -139,4 +188,4 @@ def preflight(conf: VertexPipelineLauncherConf, sweep_dir: Path, started_ns: int
             "(hydra.launcher.preflight=false skips these checks.)"
         )
     _PASSED.add(multirun)
-    log.info(f"Preflight passed in {time.monotonic() - started:.1f} s: {_summary(findings)}")
+    log.info(f"Preflight passed in {seconds:.1f} s: {_summary(findings)}")
