@@ -8,6 +8,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import ComponentConf
 
 from ..errors import LauncherConfigError
 from ..override_text import override_value
+from ..planning.overrides import unique_name
 
 
 def kfp_name(name: str) -> str:
@@ -20,12 +21,7 @@ def input_artifact_names(comp: ComponentConf) -> dict[str, str]:
     used = set(comp.outputs)
     names: dict[str, str] = {}
     for key, source in comp.inputs.items():
-        base = source.split(".", 1)[-1]
-        name, n = base, 2
-        while name in used:
-            name, n = f"{base}_{n}", n + 1
-        used.add(name)
-        names[key] = name
+        names[key] = unique_name(source.split(".", 1)[-1], used)
     return names
 
 

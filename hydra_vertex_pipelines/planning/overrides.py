@@ -135,6 +135,15 @@ def _readable_name(key_element: str) -> str:
     return name
 
 
+def unique_name(base: str, used: set[str]) -> str:
+    """`base`, or `base_2`, `base_3`, ... whichever is not in `used` first; added to `used`."""
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base}_{n}", n + 1
+    used.add(name)
+    return name
+
+
 def parameter_names(
     keys: Iterable[OverrideKey], reserved: Iterable[str] = ()
 ) -> dict[OverrideKey, str]:
@@ -144,12 +153,7 @@ def parameter_names(
     for key in keys:
         if not key.carries_value:
             continue
-        base = _readable_name(key.key_element)
-        name, n = base, 2
-        while name in used:
-            name, n = f"{base}_{n}", n + 1
-        used.add(name)
-        names[key] = name
+        names[key] = unique_name(_readable_name(key.key_element), used)
     return names
 
 
