@@ -1,6 +1,7 @@
 """Shared test settings: a reproducible hypothesis profile under CI, and a Hydra app runner."""
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,13 @@ from hydra.version import VersionBase
 from hypothesis import settings
 
 from hydra_vertex_emulator.storage_emulator import storage_emulator
+
+# A test run started in the background by a shell without job control (`.ci/run &`, nohup)
+# inherits SIGINT ignored, and so would every launcher the tests start to interrupt with Ctrl-C:
+# the launcher keeps an ignored SIGINT ignored, as Python does. A handled signal is reset to its
+# default in a child, so the children take Ctrl-C as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CI runs every property test with the same examples; locally they keep exploring.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

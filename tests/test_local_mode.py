@@ -169,8 +169,8 @@ def test_an_interrupt_stops_every_child_and_exits_nonzero(
     else:
         pytest.fail("the component never became ready")
     proc.send_signal(sig)
-    output = proc.stdout.read()
-    assert proc.wait(timeout=60) == 128 + sig
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig
     assert f"Interrupted ({sig.name}): the sweep's components were stopped" in output
     assert "Traceback" not in output
     pids = json.loads(pid_file.read_text())

@@ -297,8 +297,8 @@ def test_an_interrupt_while_waiting_cancels_the_sweep(
     sweep = manifest_sweep_id(tmp_path)  # written before the wait
     wait_until(running, "two jobs of the sweep running")
     proc.send_signal(sig)
-    output = proc.stdout.read()
-    assert proc.wait(timeout=60) == 128 + sig
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig
     assert f"Interrupted ({sig.name}): cancelling 3 jobs of this sweep" in output
     assert "Traceback" not in output
     states = {j["state"] for j in emulator_jobs(emulator, SWEEP_LABEL, sweep)}
