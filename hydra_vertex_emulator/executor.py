@@ -40,6 +40,8 @@ class JobExecutor:
         self._pool = ThreadPoolExecutor(max_parallel_jobs, thread_name_prefix="vertex-job")
         self._lock = threading.Lock()
         self._runners: dict[str, LocalRunner] = {}
+        # set by shutdown: a job that a worker takes after it does not start
+        self._closing = False
 
     def submit(self, name: str) -> None:
         self._pool.submit(self._run, name)
@@ -60,6 +62,7 @@ class JobExecutor:
     def shutdown(self) -> None:
         """Cancel what runs, drop what waits, and wait for the workers."""
         with self._lock:
+            self._closing = True
             runners = list(self._runners.values())
         stoppers = [threading.Thread(target=r.cancel, daemon=True) for r in runners]
         for stopper in stoppers:
@@ -69,10 +72,11 @@ class JobExecutor:
             stopper.join()
 
     def _start(self, name: str) -> LocalRunner | None:
-        """The job's runner, registered and RUNNING; None if it was cancelled while queued."""
+        """The job's runner, registered and RUNNING; None if it was cancelled while queued or
+        the emulator is shutting down (a runner registered then would never be cancelled)."""
         with self._lock:
             record = self.store.get(name)
-            if record.state != "PIPELINE_STATE_PENDING":
+            if self._closing or record.state != "PIPELINE_STATE_PENDING":
                 return None
             run = JobRun(record, self.store, self.ids, self.storage_dir, self.uploader)
             runner = LocalRunner(
