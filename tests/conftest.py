@@ -15,12 +15,15 @@ from hypothesis import settings
 
 from hydra_vertex_emulator.storage_emulator import storage_emulator
 
-# A test run started in the background by a shell without job control (`.ci/run &`, nohup)
-# inherits SIGINT ignored, and so would every launcher the tests start to interrupt with Ctrl-C:
-# the launcher keeps an ignored SIGINT ignored, as Python does. A handled signal is reset to its
-# default in a child, so the children take Ctrl-C as in a terminal.
+# A test run started in the background by a shell without job control (`.ci/run &`) inherits
+# SIGINT ignored, one started with nohup SIGHUP, and so would every launcher the tests start to
+# interrupt with them: the launcher keeps an ignored signal ignored, as Python does. The tests
+# take them back (SIGINT as Python's default handler, SIGHUP as the system's default), and the
+# children they start inherit that.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 # CI runs every property test with the same examples; locally they keep exploring.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
