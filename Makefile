@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_compile_scale.py --jobs 1000
 	$(BIN)/python benchmarks/bench_vertex_submit.py --jobs 100
+	$(BIN)/python benchmarks/bench_outage.py --outage-s 60
 	$(BIN)/python benchmarks/bench_local_overhead.py
 	$(BIN)/python benchmarks/bench_output_memory.py
 	$(BIN)/python -m benchmarks.example_app.bench_train_throughput --device cpu --images 10000 --threads 1
