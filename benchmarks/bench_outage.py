@@ -10,8 +10,6 @@ with an outage of many poll intervals; this runs a real minute.
 """
 
 import argparse
-import contextlib
-import os
 import sys
 import tempfile
 import threading
@@ -23,11 +21,11 @@ from hydra.core.utils import JobReturn, JobStatus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
+from fast_app import fast_app_with_storage  # noqa: E402
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.faults import FaultConfig  # noqa: E402
-from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
 from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 
@@ -40,41 +38,35 @@ def main() -> None:
     parser.add_argument("--outage-s", type=float, default=60.0)
     parser.add_argument("--jobs", type=int, default=8)
     args = parser.parse_args()
-    gcs = contextlib.ExitStack()
-    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
-    os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            release = Path(tmp) / "release"
-            sweep_dir = Path(tmp) / "sweep"
-            config = EmulatorConfig(port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=8)
-            with Emulator(config).start() as emulator:
-                overrides = [
-                    "hydra/launcher=fast",
-                    f"hydra.launcher.api_endpoint={emulator.endpoint}",
-                ]
-                jobs = [[f"x={i}", f"+release={release}"] for i in range(args.jobs)]
-                conf, compiled = plan_sweep(APP_DIR, overrides, jobs, sweep_dir)
-                executor = VertexExecutor(conf, sweep_dir, time.time_ns())
-                returned: list[JobReturn] = []
-                launch = threading.Thread(
-                    target=lambda: returned.extend(executor.execute(batch_of(compiled)))
-                )
-                launch.start()
-                while emulator.stats()["requests"]["list"] < 2:  # the wait is polling
-                    time.sleep(0.05)
-                before = dict(emulator.stats()["requests"])
-                emulator.set_faults(OUTAGE)
-                release.write_text("go")  # the jobs finish during the outage
-                time.sleep(args.outage_s)  # the outage itself: wall-clock time is the point
-                during = dict(emulator.stats()["requests"])
-                emulator.set_faults(FaultConfig())
-                back = time.perf_counter()
-                launch.join()
-                after_back = time.perf_counter() - back
-                stats = emulator.stats()
-    finally:
-        gcs.close()
+    with fast_app_with_storage(BUCKET), tempfile.TemporaryDirectory() as tmp:
+        release = Path(tmp) / "release"
+        sweep_dir = Path(tmp) / "sweep"
+        config = EmulatorConfig(port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=8)
+        with Emulator(config).start() as emulator:
+            overrides = [
+                "hydra/launcher=fast",
+                f"hydra.launcher.api_endpoint={emulator.endpoint}",
+            ]
+            jobs = [[f"x={i}", f"+release={release}"] for i in range(args.jobs)]
+            conf, compiled = plan_sweep(APP_DIR, overrides, jobs, sweep_dir)
+            executor = VertexExecutor(conf, sweep_dir, time.time_ns())
+            returned: list[JobReturn] = []
+            launch = threading.Thread(
+                target=lambda: returned.extend(executor.execute(batch_of(compiled)))
+            )
+            launch.start()
+            while emulator.stats()["requests"]["list"] < 2:  # the wait is polling
+                time.sleep(0.05)
+            before = dict(emulator.stats()["requests"])
+            emulator.set_faults(OUTAGE)
+            release.write_text("go")  # the jobs finish during the outage
+            time.sleep(args.outage_s)  # the outage itself: wall-clock time is the point
+            during = dict(emulator.stats()["requests"])
+            emulator.set_faults(FaultConfig())
+            back = time.perf_counter()
+            launch.join()
+            after_back = time.perf_counter() - back
+            stats = emulator.stats()
     values = [float(i**2) for i in range(args.jobs)]
     lost = sum(
         r.status != JobStatus.COMPLETED or r.return_value != v

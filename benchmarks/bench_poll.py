@@ -10,9 +10,7 @@ each finished job, once per job).
 """
 
 import argparse
-import contextlib
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -23,10 +21,10 @@ from hydra.core.utils import JobStatus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
+from fast_app import fast_app_with_storage  # noqa: E402
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
-from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
 from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.client import (  # noqa: E402
     LIST_PAGE_SIZE,
@@ -58,36 +56,30 @@ def main() -> None:
     vertex_log = logging.getLogger("hydra_vertex_pipelines.executors.vertex.sweep_run")
     vertex_log.setLevel(logging.INFO)
     vertex_log.addHandler(wait_start)
-    gcs = contextlib.ExitStack()
-    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
-    os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            sweep_dir = Path(tmp) / "sweep"
-            config = EmulatorConfig(
-                port=0,
-                storage_dir=Path(tmp) / "storage",
-                max_parallel_jobs=args.parallel_jobs,
+    with fast_app_with_storage(BUCKET), tempfile.TemporaryDirectory() as tmp:
+        sweep_dir = Path(tmp) / "sweep"
+        config = EmulatorConfig(
+            port=0,
+            storage_dir=Path(tmp) / "storage",
+            max_parallel_jobs=args.parallel_jobs,
+        )
+        with Emulator(config).start() as emulator:
+            conf, jobs = plan_sweep(
+                APP_DIR,
+                [
+                    "hydra/launcher=fast",
+                    f"hydra.launcher.api_endpoint={emulator.endpoint}",
+                    f"hydra.launcher.poll_interval_s={args.poll_interval_s}",
+                    # the preflight (a List, a bucket probe): bench_preflight.py
+                    "hydra.launcher.preflight=false",
+                ],
+                [[f"x={i}"] for i in range(args.jobs)],
+                sweep_dir,
             )
-            with Emulator(config).start() as emulator:
-                conf, jobs = plan_sweep(
-                    APP_DIR,
-                    [
-                        "hydra/launcher=fast",
-                        f"hydra.launcher.api_endpoint={emulator.endpoint}",
-                        f"hydra.launcher.poll_interval_s={args.poll_interval_s}",
-                        # the preflight (a List, a bucket probe): bench_preflight.py
-                        "hydra.launcher.preflight=false",
-                    ],
-                    [[f"x={i}"] for i in range(args.jobs)],
-                    sweep_dir,
-                )
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(jobs))
-                assert wait_start.at is not None
-                waited = time.perf_counter() - wait_start.at
-                requests = emulator.stats()["requests"]
-    finally:
-        gcs.close()
+            rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(jobs))
+            assert wait_start.at is not None
+            waited = time.perf_counter() - wait_start.at
+            requests = emulator.stats()["requests"]
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * args.jobs
     assert [r.return_value for r in rets] == [float(i**2) for i in range(args.jobs)]
     polls = waited / args.poll_interval_s

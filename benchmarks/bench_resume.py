@@ -9,9 +9,7 @@ others are waited for as usual (one List per poll, one Get each as it ends).
 """
 
 import argparse
-import contextlib
 import logging
-import os
 import sys
 import tempfile
 import threading
@@ -24,11 +22,11 @@ from hydra.core.utils import JobStatus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
+from fast_app import fast_app_with_storage  # noqa: E402
 from vertex_checks import emulator_jobs  # noqa: E402
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
-from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
 from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.client import LIST_PAGE_SIZE  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
@@ -69,55 +67,49 @@ def main() -> None:
     wait_start = WaitStart()
     logging.getLogger("hydra_vertex_pipelines.executors.vertex.sweep_run").addHandler(wait_start)
     logging.getLogger("hydra_vertex_pipelines").setLevel(logging.INFO)
-    gcs = contextlib.ExitStack()
-    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
-    os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            sweep_dir, release = Path(tmp) / "sweep", Path(tmp) / "release"
-            jobs = [
-                [f"x={i}"] if i < args.succeeded else [f"x={i}", f"+release={release}"]
-                for i in range(args.jobs)
+    with fast_app_with_storage(BUCKET), tempfile.TemporaryDirectory() as tmp:
+        sweep_dir, release = Path(tmp) / "sweep", Path(tmp) / "release"
+        jobs = [
+            [f"x={i}"] if i < args.succeeded else [f"x={i}", f"+release={release}"]
+            for i in range(args.jobs)
+        ]
+        config = EmulatorConfig(port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=4)
+        with Emulator(config).start() as emulator:
+            fast = [
+                "hydra/launcher=fast",
+                f"hydra.launcher.api_endpoint={emulator.endpoint}",
+                # the preflight's List is not the resume's: bench_preflight.py measures it
+                "hydra.launcher.preflight=false",
             ]
-            config = EmulatorConfig(port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=4)
-            with Emulator(config).start() as emulator:
-                fast = [
-                    "hydra/launcher=fast",
-                    f"hydra.launcher.api_endpoint={emulator.endpoint}",
-                    # the preflight's List is not the resume's: bench_preflight.py measures it
-                    "hydra.launcher.preflight=false",
-                ]
-                conf, compiled = plan_sweep(
-                    APP_DIR, [*fast, "hydra.launcher.wait=false"], jobs, sweep_dir
+            conf, compiled = plan_sweep(
+                APP_DIR, [*fast, "hydra.launcher.wait=false"], jobs, sweep_dir
+            )
+            VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
+            until(lambda: succeeded(emulator) == args.succeeded, "the first jobs done")
+            emulator.reset_stats()
+
+            conf, compiled = plan_sweep(
+                APP_DIR, [*fast, "hydra.launcher.resume=true"], jobs, sweep_dir
+            )
+            counts: dict[str, dict[str, int]] = {}
+
+            def observe() -> None:
+                wait_start.started.wait()
+                counts["adopted"] = dict(emulator.stats()["requests"])
+                until(
+                    lambda: emulator.stats()["requests"]["get"] >= args.succeeded,
+                    "the results read",
                 )
-                VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
-                until(lambda: succeeded(emulator) == args.succeeded, "the first jobs done")
-                emulator.reset_stats()
+                counts["read"] = dict(emulator.stats()["requests"])
+                release.write_text("go")
 
-                conf, compiled = plan_sweep(
-                    APP_DIR, [*fast, "hydra.launcher.resume=true"], jobs, sweep_dir
-                )
-                counts: dict[str, dict[str, int]] = {}
-
-                def observe() -> None:
-                    wait_start.started.wait()
-                    counts["adopted"] = dict(emulator.stats()["requests"])
-                    until(
-                        lambda: emulator.stats()["requests"]["get"] >= args.succeeded,
-                        "the results read",
-                    )
-                    counts["read"] = dict(emulator.stats()["requests"])
-                    release.write_text("go")
-
-                observer = threading.Thread(target=observe)
-                observer.start()
-                started = time.perf_counter()
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
-                elapsed = time.perf_counter() - started
-                observer.join()
-                final = emulator.stats()["requests"]
-    finally:
-        gcs.close()
+            observer = threading.Thread(target=observe)
+            observer.start()
+            started = time.perf_counter()
+            rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
+            elapsed = time.perf_counter() - started
+            observer.join()
+            final = emulator.stats()["requests"]
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * args.jobs
     assert [r.return_value for r in rets] == [float(i**2) for i in range(args.jobs)]
     pages = -(-args.jobs // LIST_PAGE_SIZE)

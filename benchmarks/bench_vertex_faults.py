@@ -10,8 +10,6 @@ last state of every job equal to the server's.
 """
 
 import argparse
-import contextlib
-import os
 import sys
 import tempfile
 import time
@@ -22,12 +20,12 @@ from hydra.core.utils import JobStatus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "vertex"), str(ROOT / "tests")]
 
+from fast_app import fast_app_with_storage  # noqa: E402
 from vertex_checks import emulator_jobs  # noqa: E402
 from vertex_launch import APP_DIR, plan_sweep  # noqa: E402
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig  # noqa: E402
 from hydra_vertex_emulator.faults import FaultConfig  # noqa: E402
-from hydra_vertex_emulator.storage_emulator import storage_emulator  # noqa: E402
 from hydra_vertex_pipelines.executors import batch_of  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor  # noqa: E402
 from hydra_vertex_pipelines.executors.vertex.manifest import (  # noqa: E402
@@ -52,32 +50,26 @@ def main() -> None:
         drop_create_rate=args.drop_create_rate,
         seed=args.seed,
     )
-    gcs = contextlib.ExitStack()
-    os.environ["STORAGE_EMULATOR_HOST"] = gcs.enter_context(storage_emulator(BUCKET))
-    os.chdir(APP_DIR)  # the fast launcher config names ${hydra.runtime.cwd}/square.py
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            sweep_dir = Path(tmp) / "sweep"
-            config = EmulatorConfig(
-                port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=4, faults=faults
-            )
-            with Emulator(config).start() as emulator:
-                overrides = [
-                    "hydra/launcher=fast",
-                    f"hydra.launcher.api_endpoint={emulator.endpoint}",
-                ]
-                jobs = [[f"x={i}"] for i in range(args.jobs)]
-                conf, compiled = plan_sweep(APP_DIR, overrides, jobs, sweep_dir)
-                started = time.perf_counter()
-                rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
-                elapsed = time.perf_counter() - started
-                stats = emulator.stats()
-                emulator.set_faults(FaultConfig())
-                server = {j["name"].rsplit("/", 1)[1]: j["state"] for j in emulator_jobs(emulator)}
-            (sweep,) = read_manifest(sweep_dir / MANIFEST_NAME).values()
-            recorded = {e.job_id: e.state for e in sweep.latest().values()}
-    finally:
-        gcs.close()
+    with fast_app_with_storage(BUCKET), tempfile.TemporaryDirectory() as tmp:
+        sweep_dir = Path(tmp) / "sweep"
+        config = EmulatorConfig(
+            port=0, storage_dir=Path(tmp) / "storage", max_parallel_jobs=4, faults=faults
+        )
+        with Emulator(config).start() as emulator:
+            overrides = [
+                "hydra/launcher=fast",
+                f"hydra.launcher.api_endpoint={emulator.endpoint}",
+            ]
+            jobs = [[f"x={i}"] for i in range(args.jobs)]
+            conf, compiled = plan_sweep(APP_DIR, overrides, jobs, sweep_dir)
+            started = time.perf_counter()
+            rets = VertexExecutor(conf, sweep_dir, time.time_ns()).execute(batch_of(compiled))
+            elapsed = time.perf_counter() - started
+            stats = emulator.stats()
+            emulator.set_faults(FaultConfig())
+            server = {j["name"].rsplit("/", 1)[1]: j["state"] for j in emulator_jobs(emulator)}
+        (sweep,) = read_manifest(sweep_dir / MANIFEST_NAME).values()
+        recorded = {e.job_id: e.state for e in sweep.latest().values()}
     values = [float(i**2) for i in range(args.jobs)]
     lost = sum(
         r.status != JobStatus.COMPLETED or r.return_value != v
