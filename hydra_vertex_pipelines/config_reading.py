@@ -18,7 +18,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 )
 
 from .errors import config_problems
-from .setting_checks import LAUNCHER_KEY, launcher_setting_problems
+from .setting_checks import LAUNCHER_KEY, launcher_setting_problems, structured_template
 
 # the fields of AppConf (and so of ComponentConf) read as written, with their empty values
 _AS_WRITTEN: dict[str, Any] = {"args": [], "env": {}}
@@ -57,7 +57,7 @@ def _read(node: DictConfig) -> dict[str, Any]:
 def _built(cls: type[_Conf], settings: dict[str, Any]) -> _Conf:
     """The dataclass of checked `settings`, converted as OmegaConf converts them (8 -> "8"),
     with args and env (where `settings` has them) never resolved."""
-    merged = OmegaConf.merge(OmegaConf.structured(cls), settings)
+    merged = OmegaConf.merge(structured_template(cls), settings)
     assert isinstance(merged, DictConfig)
     kept = {
         key: OmegaConf.to_container(merged[key], resolve=False)
