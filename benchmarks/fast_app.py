@@ -4,11 +4,10 @@ config names `${hydra.runtime.cwd}/square.py`) and a gcp-storage-emulator for th
 import contextlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
+
+from vertex_launch import APP_DIR  # the benchmarks put tests/vertex on sys.path first
 
 from hydra_vertex_emulator.storage_emulator import storage_emulator
-
-APP_DIR = Path(__file__).resolve().parents[1] / "tests" / "vertex" / "apps" / "sweep_app"
 
 
 @contextlib.contextmanager

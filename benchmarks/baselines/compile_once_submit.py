@@ -14,10 +14,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import aiplatform
-from google.cloud.aiplatform.utils import gcs_utils
 from kfp import compiler, dsl
+from sdk_against_emulator import connect
 
 SQUARE = (
     Path(__file__).resolve().parents[2] / "tests" / "vertex" / "apps" / "sweep_app" / "square.py"
@@ -48,11 +47,6 @@ def pipeline(x: str, release: str) -> None:
     square(x=x, release=release)
 
 
-def skip_bucket_check(**kwargs: object) -> object:
-    """In place of PipelineJob.submit()'s bucket check: the pipeline root as it is."""
-    return kwargs.get("output_artifacts_gcs_dir")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True)
@@ -60,14 +54,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--release", default="/nonexistent", help="the jobs wait for this file")
     args = parser.parse_args()
-    gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist = skip_bucket_check  # type: ignore[assignment]
-    aiplatform.init(
-        project="test-project",
-        location="us-central1",
-        api_endpoint=args.endpoint,
-        api_transport="rest",
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-    )
+    connect(args.endpoint)
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "pipeline.yaml")
         compiler.Compiler().compile(pipeline, path)

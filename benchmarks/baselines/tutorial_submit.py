@@ -14,10 +14,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import aiplatform
-from google.cloud.aiplatform.utils import gcs_utils
 from kfp import compiler, dsl
+from sdk_against_emulator import connect
 
 SQUARE = (
     Path(__file__).resolve().parents[2] / "tests" / "vertex" / "apps" / "sweep_app" / "square.py"
@@ -45,25 +44,13 @@ def pipeline_of(x: int, release: str) -> object:
     return pipeline
 
 
-def skip_bucket_check(**kwargs: object) -> object:
-    """In place of PipelineJob.submit()'s bucket check: the pipeline root as it is."""
-    return kwargs.get("output_artifacts_gcs_dir")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--release", default="/nonexistent", help="the jobs wait for this file")
     args = parser.parse_args()
-    gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist = skip_bucket_check  # type: ignore[assignment]
-    aiplatform.init(
-        project="test-project",
-        location="us-central1",
-        api_endpoint=args.endpoint,
-        api_transport="rest",
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-    )
+    connect(args.endpoint)
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.jobs):
             path = str(Path(tmp) / f"pipeline-{i}.yaml")
