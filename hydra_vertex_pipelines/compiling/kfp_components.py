@@ -1,4 +1,4 @@
-"""The one place that forges Python signatures for kfp.
+"""The one place that forges Python signatures for kfp, and reaches past its public API.
 
 kfp builds components and pipelines from decorated Python functions and reads their inputs and
 outputs from the function's signature. The launcher's components are known only at run time (from
@@ -64,3 +64,20 @@ def pipeline(name: str, params: Sequence[str], body: Callable[[Mapping[str, Any]
     function.__name__ = name.replace("-", "_")
     _forge_signature(function, [(p, str) for p in params], inspect.Signature.empty)
     return dsl.pipeline(name=name)(function)
+
+
+def container_task(component: Any, inputs: Mapping[str, Any]) -> Any:
+    """The task of calling `component` (a container component) in a pipeline body.
+
+    Each of kfp's task setters (set_cpu_limit, set_env_variable, ...) first checks that the task
+    runs a container, and walks the whole call stack with inspect.stack() to name itself in the
+    error it would raise: 7 ms a call in a launch (36 ms under pytest), most of a template's
+    compile. A container task never raises it, so the check is skipped on these tasks."""
+    task = component(**inputs)
+    if task.container_spec is not None:
+        task._ensure_container_spec_exists = _container_spec_exists
+    return task
+
+
+def _container_spec_exists() -> None:
+    """kfp's check, already done by container_task."""

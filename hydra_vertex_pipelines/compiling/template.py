@@ -259,7 +259,7 @@ def compile_template(
             for key, source in comp.inputs.items():
                 producer, output = source.split(".", 1)
                 kwargs[input_artifact_names(comp)[key]] = tasks[producer].outputs[output]
-            task = component(**kwargs)
+            task = kfp_components.container_task(component, kwargs)
             for other in comp.after:
                 task.after(tasks[other])
             _configure_task(task, comp_name, comp, conf.enable_caching)

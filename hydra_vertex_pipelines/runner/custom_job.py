@@ -83,9 +83,10 @@ def worker_container(
     template: str, component: Mapping[str, Any], result: TaskResult
 ) -> WorkerContainer:
     """The container that the task's CustomJob runs, from its filled-in payload."""
-    # aiplatform's messages load only when a custom job runs (~0.6 s)
-    from google.cloud.aiplatform_v1.types import CustomJob
+    # aiplatform's messages load only when a custom job runs
     from google.protobuf import json_format
+
+    from ..vertex_api import CustomJob
 
     text = fill_payload(template, component, result)
     try:

@@ -8,15 +8,16 @@ import google.auth.exceptions
 from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
-from google.cloud.aiplatform_v1.services.pipeline_service import PipelineServiceClient
-from google.cloud.aiplatform_v1.services.pipeline_service.transports.rest import (
-    PipelineServiceRestTransport,
-)
-from google.cloud.aiplatform_v1.types import ListPipelineJobsRequest, PipelineJob
 from google.protobuf.field_mask_pb2 import FieldMask
 from hydra.errors import CompactHydraException
 from requests.adapters import HTTPAdapter
 
+from ...vertex_api import (
+    ListPipelineJobsRequest,
+    PipelineJob,
+    PipelineServiceClient,
+    PipelineServiceRestTransport,
+)
 from ...vertex_facts import job_id_of
 from .retry import RetryPolicy, call_with_retries
 

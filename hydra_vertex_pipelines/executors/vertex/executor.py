@@ -5,7 +5,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from google.cloud.aiplatform_v1.types import PipelineState
 from hydra.core.utils import JobReturn, JobStatus
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
@@ -13,6 +12,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLa
 from ...compiling.run_dir import mounted_run_dir
 from ...interrupts import InterruptGuard
 from ...planning.job_plan import JobPlan
+from ...vertex_api import PipelineState
 from ...vertex_facts import mounted_path
 from .. import JobBatch, PlanningFailed
 from .client import VertexClient, pipeline_service

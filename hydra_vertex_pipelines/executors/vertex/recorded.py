@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState
-
 from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
+from ...vertex_api import PipelineJob, PipelineState
 from ...vertex_facts import TERMINAL_JOB_STATES
 from .client import VertexClient, pipeline_service
 from .manifest import (

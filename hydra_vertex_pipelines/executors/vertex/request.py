@@ -16,8 +16,6 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from google.cloud.aiplatform_v1.types import EncryptionSpec, PipelineJob
-from google.cloud.aiplatform_v1.types.pipeline_failure_policy import PipelineFailurePolicy
 from hydra.core.utils import filter_overrides
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
@@ -27,6 +25,7 @@ from ...compiling.compiled_job import CompiledJob
 from ...compiling.run_dir import job_output_uri
 from ...compiling.template import PipelineTemplate
 from ...planning.job_plan import JobPlan
+from ...vertex_api import EncryptionSpec, PipelineFailurePolicy, PipelineJob
 from ...vertex_facts import (
     FAIL_FAST,
     FAIL_SLOW,

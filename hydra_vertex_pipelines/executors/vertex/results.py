@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 from google.api_core import exceptions
-from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState, PipelineTaskDetail
 from hydra.core.utils import JobReturn
 
 from ...compiling.custom_job import RETURN_VALUE_FILE, read_return_value
 from ...compiling.template import RETURN_VALUE_OUTPUT
 from ...returns import completed, failed
+from ...vertex_api import PipelineJob, PipelineState, PipelineTaskDetail
 from .client import VertexClient
 from .request import JobRequest
 from .storage import OutputCopier

@@ -13,9 +13,9 @@ One List call (per page) reads the state and labels of every job of the sweep:
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState
 from hydra.errors import CompactHydraException
 
+from ...vertex_api import PipelineJob, PipelineState
 from ...vertex_facts import job_id_of
 from .client import VertexClient
 from .labels import LabelKeys

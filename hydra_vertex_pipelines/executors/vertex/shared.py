@@ -17,11 +17,10 @@ import logging
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from google.cloud.aiplatform_v1.types import PipelineTaskDetail
-
 from ...compiling.compiled_job import CompiledJob
 from ...planning.overrides import JobOverride
 from ...runner.spec import component_of, container_of, dag_tasks, pipeline_parameters, task_order
+from ...vertex_api import PipelineTaskDetail
 from .client import VertexClient
 from .results import task_detail
 from .tracking import is_finished

@@ -11,9 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from google.api_core import exceptions
-from google.cloud.aiplatform_v1.types import PipelineJob
 from requests import RequestException
 
+from ...vertex_api import PipelineJob
 from .client import VertexClient
 from .manifest import NOT_CREATED, JobEntry, ManifestWriter
 from .request import JobRequest

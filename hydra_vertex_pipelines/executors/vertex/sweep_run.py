@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from google.cloud.aiplatform_v1.types import PipelineState
 from hydra.core.utils import JobReturn
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
@@ -20,6 +19,7 @@ from ...compiling.compiled_job import CompiledJob
 from ...planning.job_plan import JobPlan
 from ...planning.overrides import JobOverride
 from ...returns import failed, unfinished
+from ...vertex_api import PipelineState
 from .. import JobBatch
 from .client import VertexClient
 from .labels import LabelKeys

@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 
 from google.api_core import exceptions
-from google.cloud.aiplatform_v1.types import PipelineState
 
+from ...vertex_api import PipelineState
 from ...vertex_facts import TERMINAL_JOB_STATES, job_id_of
 from .client import VertexClient
 from .labels import LabelKeys

@@ -4,12 +4,11 @@ call, a List of at most one pipeline job (name only) in the sweep's region."""
 from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials, Credentials
-from google.cloud.aiplatform_v1.services.pipeline_service import PipelineServiceClient
-from google.cloud.aiplatform_v1.types import ListPipelineJobsRequest
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import VertexPipelineLauncherConf
 
+from ....vertex_api import ListPipelineJobsRequest, PipelineServiceClient
 from ..retry import describe, is_retryable
 from .credentials import LOGIN
 from .findings import REQUEST_TIMEOUT_S, Finding, ok, problem, warning
