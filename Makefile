@@ -24,7 +24,7 @@ $(STAMP): setup.py pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4 tests
+	$(BIN)/python -m pytest -n 4 --dist loadscope tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,7 +29,7 @@ def run_components_directly(jobs: int, work: Path) -> float:
     for i in range(jobs):
         data = work / f"direct{i}" / "dataset"
         for argv in (
-            ["prep.py", "data.n=5", f"data.out_dir={data}"],
+            ["data_step.py", "data.n=5", f"data.out_dir={data}"],
             ["main.py", f"x={i}", "data.n=5", f"data.dir={data}"],
         ):
             subprocess.run(
@@ -44,7 +44,7 @@ def run_components_directly(jobs: int, work: Path) -> float:
 def run_through_launcher(jobs: int, work: Path) -> float:
     start = time.perf_counter()
     rets = launch(
-        ["hydra/launcher=two_step", "hydra.launcher.enable_caching=false"],
+        ["hydra/launcher=local_two_step", "hydra.launcher.enable_caching=false"],
         [[f"x={i}", "data.n=5"] for i in range(jobs)],
         work / "sweep",
     )

@@ -2,10 +2,10 @@
 
 Every way is a whole process, timed from its start to its exit (imports, composing, compiling,
 creating), against a fresh emulator process that adds `--latency-s` to every request; the jobs
-(one component: tests/vertex/apps/sweep_app/square.py) wait for a file that never comes, one at a
+(one component: tests/apps/sweep_app/square.py) wait for a file that never comes, one at a
 time, so that running them costs nothing meanwhile:
 
-    ours:          python app.py -m hydra/launcher=fast hydra.launcher.wait=false x=range(N)
+    ours:          python main.py -m hydra/launcher=fast hydra.launcher.wait=false x=range(N)
                    (the plugin; Hydra's basic sweeper first composes every job to check it)
     compile-once:  benchmarks/baselines/compile_once_submit.py: compile once, then
                    PipelineJob(...).submit() from 16 threads
@@ -39,7 +39,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_DIR = ROOT / "tests" / "vertex" / "apps" / "sweep_app"
+APP_DIR = ROOT / "tests" / "apps" / "sweep_app"
 BASELINES = ROOT / "benchmarks" / "baselines"
 JOBS_URL = "{}/v1/projects/test-project/locations/us-central1/pipelineJobs"
 # BasicSweeper's debug line, logged just before it hands the batch to the launcher
@@ -101,7 +101,7 @@ def argv_of(way: str, endpoint: str, jobs: int, work: Path) -> list[str]:
         concurrency = way.split()[1:2] if "," in way else []
         return [
             sys.executable,
-            "app.py",
+            "main.py",
             "-m",
             "hydra/launcher=fast",
             f"hydra.launcher.api_endpoint={endpoint}",

@@ -25,6 +25,11 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
+# One OpenMP thread in every process the tests start (torch's training steps, numpy): four test
+# processes already share the cores, and an OpenMP thread that waits for a busy core spins, which
+# tripled the CPU time of a training step under the suite.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 # CI runs every property test with the same examples; locally they keep exploring.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):

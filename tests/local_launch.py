@@ -16,7 +16,7 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 from processes import alive
 
-APP_DIR = Path(__file__).parent / "apps" / "local_app"
+APP_DIR = Path(__file__).parent / "apps" / "sweep_app"
 
 
 def compose(

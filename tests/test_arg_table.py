@@ -13,7 +13,7 @@ def test_compile_writes_arg_table(tmp_path: Path) -> None:
             sys.executable,
             "main.py",
             "-m",
-            "hydra/launcher=two_step",
+            "hydra/launcher=local_two_step",
             "hydra.launcher.mode=compile",
             "x=1,2",
             "data.n=3",
@@ -25,7 +25,7 @@ def test_compile_writes_arg_table(tmp_path: Path) -> None:
     )
     rows = (tmp_path / "pipeline_args.md").read_text().splitlines()
     assert rows[0] == "| task | command | args |"
-    prep_args = "| prep | `python prep.py` | `data.n={{$.inputs.parameters['data__n']}}`"
+    prep_args = "| prep | `python data_step.py` | `data.n={{$.inputs.parameters['data__n']}}`"
     assert rows[2].startswith(prep_args)
     assert """`data.out_dir="{{$.outputs.artifacts['dataset'].path}}"`""" in rows[2]
     assert rows[3].startswith("| main | `python main.py` | `x={{$.inputs.parameters['x']}}`")

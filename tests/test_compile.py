@@ -1,6 +1,6 @@
 """hydra.launcher.mode=compile: the sweep becomes kfp-compiled pipeline specs and job files.
 
-The two-step app (tests/apps/two_step) has a data component and a main train component wired by an
+The two-step app (tests/apps/sweep_app) has a data component and a main train component wired by an
 artifact; its launcher config sets resources, retries, caching, env, display_name and after.
 """
 
@@ -32,7 +32,7 @@ from hydra_vertex_pipelines.compiling import compiled_job
 from hydra_vertex_pipelines.compiling.template import PipelineTemplate, compile_template
 from hydra_vertex_pipelines.planning.overrides import OverrideKey
 
-APP = APPS_DIR / "two_step" / "train.py"
+APP = APPS_DIR / "sweep_app" / "main.py"
 SWEEP = [
     "hydra/launcher=two_step",
     "hydra.launcher.components.train.resources.accelerator_count=2",
@@ -195,7 +195,7 @@ def test_cli_writes_one_spec_and_the_job_files(cli: CliRun) -> None:
             | {"optim__lr": str(lr), "hydra_run_dir": run_dir(job_dir)},
         }
         assert runtime["job.num"] == num and runtime["job.id"] == str(num)
-        assert runtime["job.name"] == "train" and runtime["overrides.task"] == overrides
+        assert runtime["job.name"] == "main" and runtime["overrides.task"] == overrides
         assert runtime["sweep.dir"] == str(cli.sweep_dir) and runtime["sweep.subdir"] == str(num)
 
 
@@ -236,7 +236,7 @@ def test_spec_loads_back_with_kfp(cli: CliRun) -> None:
 def test_args_are_hydra_overrides_with_placeholders(cli: CliRun) -> None:
     spec = cli.spec
     train, data = container(spec, "train"), container(spec, "data")
-    assert train["command"] == ["python", "train.py"]
+    assert train["command"] == ["python", "main.py"]
     assert train["args"] == TRAIN_ARGS
     # data.* overrides only (not dataset_name, which merely starts with the same letters)
     assert data["command"] == ["python", "data_step.py"]
@@ -322,7 +322,7 @@ def test_compile_returns_unknown_status_one_compile_per_key_set(
             assert ret.cfg is not None and ret.cfg.optim.lr == [0.1, 0.2, 0.3][num]
             assert ret.hydra_cfg is not None and ret.hydra_cfg.hydra.job.num == num
             assert ret.overrides == [f"optim.lr={[0.1, 0.2, 0.3][num]}", "data.n=5"]
-            assert ret.task_name == "train"
+            assert ret.task_name == "main"
             parameters = json.loads((sweep_dir / str(num) / "parameters.json").read_text())
             runtime = from_arg_json(parameters["parameter_values"].pop("hydra_runtime"))
             assert runtime["job.num"] == num

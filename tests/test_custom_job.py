@@ -266,7 +266,7 @@ def test_a_pipeline_of_custom_jobs_runs_locally_with_caching_and_hydra_outputs(
 ) -> None:
     monkeypatch.chdir(APP_DIR)
     both = [
-        "hydra/launcher=two_step",
+        "hydra/launcher=local_two_step",
         "hydra.launcher.components.prep.resources.machine_type=e2-standard-4",
         "hydra.launcher.components.main.resources.machine_type=n1-standard-4",
         "hydra.launcher.components.main.resources.accelerator_type=NVIDIA_TESLA_T4",

@@ -198,7 +198,7 @@ def test_the_launcher_image_is_the_image_of_components_that_name_none(tmp_path: 
         ],
         [["optim.lr=0.1"]],
         tmp_path,
-        app=APPS_DIR / "two_step" / "train.py",
+        app=APPS_DIR / "sweep_app" / "main.py",
     )
     spec = yaml.safe_load((tmp_path / "pipeline.yaml").read_text())
     images = {

@@ -15,7 +15,7 @@ from processes import still_alive
 
 from hydra_vertex_pipelines.errors import LauncherConfigError
 
-TWO_STEP = ["hydra/launcher=two_step"]
+TWO_STEP = ["hydra/launcher=local_two_step"]
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_failed_component_fails_only_its_job(tmp_path: Path) -> None:
     assert "task main failed" in message
     assert "exited with status 3" in message
     assert "something went wrong in main" in message
-    assert rets[1].status == JobStatus.COMPLETED and rets[1].return_value == 9.0
+    assert rets[1].status == JobStatus.COMPLETED and rets[1].return_value == 19.0  # 3² + n
     with pytest.raises(Exception, match="exited with status 3"):
         _ = rets[0].return_value
     assert processes_mentioning(str(tmp_path)) == []
@@ -86,7 +86,7 @@ def test_retries_rerun_a_failed_component(tmp_path: Path) -> None:
     rets = launch(
         [*TWO_STEP, "hydra.launcher.components.main.retries=1"], [overrides], tmp_path / "retry"
     )
-    assert rets[0].status == JobStatus.COMPLETED and rets[0].return_value == 1.0
+    assert rets[0].status == JobStatus.COMPLETED and rets[0].return_value == 11.0  # 1² + n
     assert "first attempt fails" in (tmp_path / "retry" / "0" / "logs" / "main.log").read_text()
 
 
@@ -106,7 +106,7 @@ def test_timeout_kills_component_and_its_children(tmp_path: Path) -> None:
     )
     assert rets[0].status == JobStatus.FAILED
     assert "timed out after 5 s" in str(rets[0]._return_value)
-    assert rets[1].return_value == 4.0
+    assert rets[1].return_value == 14.0  # 2² + n
     pids = json.loads(pid_file.read_text())
     assert still_alive(pids) == []
     assert processes_mentioning(str(tmp_path)) == []

@@ -20,7 +20,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher impor
     VertexPipelineLauncher,
 )
 
-APP = APPS_DIR / "two_step" / "train.py"
+APP = APPS_DIR / "sweep_app" / "main.py"
 TARGET = (
     "hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher.VertexPipelineLauncher"
 )
@@ -80,7 +80,7 @@ def test_copies_of_the_config_store_share_the_launchers_entry() -> None:
 
 
 def test_user_launcher_yaml_and_cli_overrides(run_app: RunApp) -> None:
-    """tests/apps/two_step/conf/hydra/launcher/two_step.yaml has vertex_pipeline in defaults."""
+    """tests/apps/sweep_app/conf/hydra/launcher/two_step.yaml has vertex_pipeline in defaults."""
     proc = run_app(
         APP,
         "--cfg",
@@ -195,3 +195,37 @@ def test_compiling_imports_kfp_without_the_kfp_server_client() -> None:
     loaded_first, after = proc.stdout.splitlines()
     assert loaded_first == "[]"
     assert after == "kfp.client.client kfp.components False"
+
+
+VERTEX_API_ALONE = """
+import sys
+import hydra_vertex_pipelines.executors.vertex.executor
+print(sorted(m for m in sys.modules if m.startswith("google.cloud.aiplatform_v1.services"))[-1:])
+print(len([m for m in sys.modules if m.startswith("google.cloud.aiplatform_v1.types.")]))
+from google.cloud.aiplatform_v1 import DatasetServiceClient
+from google.cloud.aiplatform_v1.types import Model
+from google.cloud import aiplatform
+print(DatasetServiceClient.__name__, Model.__name__, aiplatform.PipelineJob.__name__)
+from google.cloud import aiplatform_v1
+from google.cloud.aiplatform_v1.services import pipeline_service
+print(aiplatform_v1.PipelineServiceClient is pipeline_service.PipelineServiceClient)
+"""
+
+
+def test_the_vertex_executor_imports_only_the_pipeline_service_of_the_api() -> None:
+    """aiplatform_v1's package __init__ would import every service's client and every message
+    (0.5 s); the launcher loads the pipeline service's, and the whole package is there for code
+    that reads the rest later (the Vertex AI SDK here)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", VERTEX_API_ALONE],
+        env=app_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    services, types, later, same = proc.stdout.splitlines()
+    assert services.startswith("['google.cloud.aiplatform_v1.services.pipeline_service")
+    assert int(types) < 60  # of ~200
+    assert later == "DatasetServiceClient Model PipelineJob"
+    assert same == "True"

@@ -1,8 +1,8 @@
 """Bad launcher config fails the sweep before anything is compiled or written, naming key and fix,
 and the fix the message suggests is a command that works.
 
-Every case runs a real Hydra multirun of the two-step app (tests/apps/two_step, compile mode) with
-the bad setting on the command line; a few also run end to end as `python train.py -m ...`. Then
+Every case runs a real Hydra multirun of the two-step app (tests/apps/sweep_app, compile mode) with
+the bad setting on the command line; a few also run end to end as `python main.py -m ...`. Then
 the case's fixed command is taken through every check of a launch (compose, launcher config,
 plan, compile) up to what the mode's executor would do.
 """
@@ -28,7 +28,7 @@ from hydra_vertex_pipelines.executors.compile import CompileExecutor
 from hydra_vertex_pipelines.launch import compiled_jobs, pipeline_conf
 from hydra_vertex_pipelines.vertex_facts import ACCELERATOR_TYPES
 
-APP = APPS_DIR / "two_step" / "train.py"
+APP = APPS_DIR / "sweep_app" / "main.py"
 L = "hydra.launcher"
 C = f"{L}.components"
 VERTEX = [f"{L}.mode=vertex", f"{L}.project=my-project", f"{L}.pipeline_root=gs://bucket/runs"]
@@ -888,8 +888,28 @@ def assert_nothing_written(sweep_dir: Path) -> None:
     assert written in ([], ["multirun.yaml"]), written
 
 
+def launch_error(launcher: str, overrides: Sequence[str], sweep_dir: Path) -> str:
+    """What stops a launch of the two-step app with `overrides` before the mode's executor
+    would run or submit anything (composing, the launcher config, planning, compiling), or ''."""
+    try:
+        cfg, context = compose(
+            [f"hydra/launcher={launcher}", *overrides, "optim.lr=0.1"], sweep_dir, APP
+        )
+        conf = pipeline_conf(cfg, lambda cfg: None)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        jobs = [list(cfg.hydra.overrides.task)]
+        list(compiled_jobs(conf, context, cfg, jobs, 0, sweep_dir, CompileExecutor(conf)))
+    except (ConfigCompositionException, LauncherConfigError) as e:
+        return f"{e}\n{e.__cause__}"
+    except PlanningFailed as e:
+        return f"{e.cause}\n{e.cause.__cause__}"
+    finally:
+        GlobalHydra.instance().clear()
+    return ""
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_config_fails_before_anything_is_written(
+def test_bad_config_fails_before_anything_is_written_and_the_fix_works(
     case: Case, tmp_path: Path, hydra_sweep_runner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
@@ -912,40 +932,11 @@ def test_bad_config_fails_before_anything_is_written(
     assert case.key in message
     assert case.fix in message
     assert case.hidden not in message
-    assert calls == []
-    assert_nothing_written(sweep_dir)
-
-
-def launch_error(launcher: str, overrides: Sequence[str], sweep_dir: Path) -> str:
-    """What stops a launch of the two-step app with `overrides` before the mode's executor
-    would run or submit anything (composing, the launcher config, planning, compiling), or ''."""
-    try:
-        cfg, context = compose(
-            [f"hydra/launcher={launcher}", *overrides, "optim.lr=0.1"], sweep_dir, APP
-        )
-        conf = pipeline_conf(cfg, lambda cfg: None)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        jobs = [list(cfg.hydra.overrides.task)]
-        list(compiled_jobs(conf, context, cfg, jobs, 0, sweep_dir, CompileExecutor(conf)))
-    except (ConfigCompositionException, LauncherConfigError) as e:
-        return f"{e}\n{e.__cause__}"
-    except PlanningFailed as e:
-        return f"{e.cause}\n{e.cause.__cause__}"
-    finally:
-        GlobalHydra.instance().clear()
-    return ""
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_the_suggested_fix_works(
-    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
-    message = launch_error(case.launcher, case.overrides, tmp_path / "bad")
-    assert case.key in message
     if case.quoted:
         added = [o for o in case.fixed if o not in case.overrides]
         assert added and all(override in message for override in added), message
+    assert calls == []
+    assert_nothing_written(sweep_dir)
     # the fixed command gets past that error, and past every other check before execution
     assert launch_error(case.launcher, case.fixed, tmp_path / "fixed") == ""
 
@@ -953,7 +944,7 @@ def test_the_suggested_fix_works(
 def test_components_made_on_the_command_line_are_checked_as_in_a_yaml(tmp_path: Path) -> None:
     """two_step.yaml's pipeline, written on the command line instead, with the same mistakes."""
     data = "{command:[python,data_step.py],image:d,overrides:[data],outputs:{dataset:data.out_dir}}"
-    train = "{main:true,command:[python,train.py],image:t,inputs:{data.dir:data.dataset}}"
+    train = "{main:true,command:[python,main.py],image:t,inputs:{data.dir:data.dataset}}"
     mistakes = [
         f"{C}.train.retries=-1",
         f"{C}.train.resources.memory=1TB",

@@ -18,9 +18,7 @@ from google.cloud import aiplatform
 from kfp import compiler, dsl
 from sdk_against_emulator import connect
 
-SQUARE = (
-    Path(__file__).resolve().parents[2] / "tests" / "vertex" / "apps" / "sweep_app" / "square.py"
-)
+SQUARE = Path(__file__).resolve().parents[2] / "tests" / "apps" / "sweep_app" / "square.py"
 
 
 @dsl.container_component

@@ -2,7 +2,7 @@
 pipeline with the job's value, then `aiplatform.PipelineJob(...).submit()`.
 
 The job is the one benchmarks/bench_vertex_submit.py launches with the plugin: the sweep app's
-square.py (tests/vertex/apps/sweep_app), with x, its output dir and its return-value file as
+square.py (tests/apps/sweep_app), with x, its output dir and its return-value file as
 Hydra args. PipelineJob.submit() first checks that the pipeline root's bucket exists, through the
 Cloud Storage API (offline that only retries); the check is skipped, in the baseline's favour.
 
@@ -18,9 +18,7 @@ from google.cloud import aiplatform
 from kfp import compiler, dsl
 from sdk_against_emulator import connect
 
-SQUARE = (
-    Path(__file__).resolve().parents[2] / "tests" / "vertex" / "apps" / "sweep_app" / "square.py"
-)
+SQUARE = Path(__file__).resolve().parents[2] / "tests" / "apps" / "sweep_app" / "square.py"
 
 
 def pipeline_of(x: int, release: str) -> object:

@@ -2,20 +2,23 @@
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from emulator_helpers import Pipeline, poll, tasks_by_name, wait_done
 from google.api_core import exceptions
-from google.cloud import aiplatform
 from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
 from processes import alive
 
 from hydra_vertex_emulator.emulator import Emulator
 
+if TYPE_CHECKING:
+    from google.cloud import aiplatform
+
 SLEEPING = ("data.n=3", "optim.lr=0.1", "+mode=sleep")
 
 
-def train_running(job: aiplatform.PipelineJob) -> bool:
+def train_running(job: "aiplatform.PipelineJob") -> bool:
     train = tasks_by_name(job).get("train")
     return train is not None and train.state == PipelineTaskDetail.State.RUNNING
 

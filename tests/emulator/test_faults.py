@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 import requests
-from emulator_helpers import Pipeline, wait_done
+from emulator_helpers import Pipeline, sdk, wait_done
 from google.api_core import exceptions
 from google.api_core.retry import Retry, if_exception_type
 from google.auth.credentials import AnonymousCredentials
-from google.cloud import aiplatform
 from google.cloud.aiplatform_v1 import PipelineJob, PipelineServiceClient
 from google.cloud.aiplatform_v1.types import PipelineState
 
@@ -48,7 +47,7 @@ def test_error_answers_reach_the_caller_unretried(
     assert stats["requests"]["create"] == 1  # the aiplatform client does not retry creates
     assert stats["injected"] == {str(code): 1}
     assert stats["created"] == {}
-    assert aiplatform.PipelineJob.list() == []  # lists are not faulted (error_kinds)
+    assert sdk().PipelineJob.list() == []  # lists are not faulted (error_kinds)
 
 
 def test_a_retrying_caller_gets_through(vertex_aiplatform: Emulator, pipeline: Pipeline) -> None:
@@ -95,7 +94,7 @@ def test_create_whose_answer_is_lost(vertex_aiplatform: Emulator, pipeline: Pipe
     # submitting again finds the job that was created
     with pytest.raises(exceptions.Conflict):
         pipeline.job("lost-answer").submit()
-    job = aiplatform.PipelineJob.get("lost-answer")
+    job = sdk().PipelineJob.get("lost-answer")
     assert wait_done(job) == PipelineState.PIPELINE_STATE_SUCCEEDED
     pipeline.job("answered").submit()  # only the first create lost its answer
     assert vertex_aiplatform.stats()["created"] == {"lost-answer": 1, "answered": 1}
@@ -106,13 +105,13 @@ def test_drop_rate(vertex_aiplatform: Emulator, pipeline: Pipeline) -> None:
     for job_id in ("dropped-1", "dropped-2"):
         with pytest.raises(requests.exceptions.ConnectionError):
             pipeline.job(job_id).submit()
-    assert sorted(job.name for job in aiplatform.PipelineJob.list()) == ["dropped-1", "dropped-2"]
+    assert sorted(job.name for job in sdk().PipelineJob.list()) == ["dropped-1", "dropped-2"]
 
 
 def test_latency(vertex_aiplatform: Emulator) -> None:
     vertex_aiplatform.set_faults(FaultConfig(latency_s=0.3))
     started = time.monotonic()
-    aiplatform.PipelineJob.list()
+    sdk().PipelineJob.list()
     assert time.monotonic() - started >= 0.3
 
 
@@ -120,7 +119,7 @@ def test_emulator_endpoints(vertex_aiplatform: Emulator, pipeline: Pipeline) -> 
     settings = {"error_rate": 1.0, "error_codes": [503], "error_kinds": ["list"]}
     assert emulator_call(vertex_aiplatform, "POST", "/emulator/faults", settings)["error_rate"] == 1
     with pytest.raises(exceptions.ServiceUnavailable):
-        aiplatform.PipelineJob.list()
+        sdk().PipelineJob.list()
     stats = emulator_call(vertex_aiplatform, "GET", "/emulator/stats")
     assert stats["requests"]["list"] == 1
     assert stats["injected"] == {"503": 1}

@@ -6,8 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from emulator_helpers import Pipeline, compile_pipeline, runs, tasks_by_name, wait_done
-from google.cloud import aiplatform
+from emulator_helpers import Pipeline, compile_pipeline, runs, sdk, tasks_by_name, wait_done
 from google.cloud.aiplatform_v1.types import PipelineState, PipelineTaskDetail
 from raw_requests import JOBS_PATH, call, create, create_body
 
@@ -33,7 +32,7 @@ def test_list_answers_the_list_view_and_get_the_whole_job(
     assert set(masked["jobDetail"]) == {"pipelineRunContext"}
     assert masked["jobDetail"]["pipelineRunContext"]["displayName"] == "listed"
     # the SDK's list has no task details either; a Get has them
-    (sdk_listed,) = aiplatform.PipelineJob.list()
+    (sdk_listed,) = sdk().PipelineJob.list()
     assert not sdk_listed.gca_resource.job_detail.task_details
     assert [t.task_name for t in job.task_details] == ["listed", "prep", "train"]
 
@@ -50,7 +49,7 @@ def test_the_cache_is_shared_by_pipelines_of_the_same_name_only(
         assert wait_done(job) == PipelineState.PIPELINE_STATE_SUCCEEDED
         runs_of_prep.append(runs(tmp_path, "prep"))
     assert runs_of_prep == [1, 2, 2]
-    again = tasks_by_name(aiplatform.PipelineJob.get("again"))
+    again = tasks_by_name(sdk().PipelineJob.get("again"))
     assert again["prep"].state == PipelineTaskDetail.State.SKIPPED
     assert "executor_detail" not in again["prep"]  # no container ran
 

@@ -13,11 +13,11 @@ from emulator_helpers import (
     Pipeline,
     compile_pipeline,
     runs,
+    sdk,
     tasks_by_name,
     wait_done,
 )
 from google.api_core import exceptions
-from google.cloud import aiplatform
 from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
 
 from hydra_vertex_emulator.emulator import Emulator
@@ -118,7 +118,7 @@ def test_tasks_behind_a_failure_are_never_scheduled(
 def test_missing_parameter_is_refused_and_nothing_is_created(
     vertex_aiplatform: Emulator, pipeline: Pipeline
 ) -> None:
-    job = aiplatform.PipelineJob(
+    job = sdk().PipelineJob(
         display_name="incomplete",
         template_path=str(pipeline.spec_path),
         job_id="incomplete",
@@ -127,7 +127,7 @@ def test_missing_parameter_is_refused_and_nothing_is_created(
     )
     with pytest.raises(exceptions.BadRequest, match="missing values for pipeline parameters"):
         job.submit()
-    assert aiplatform.PipelineJob.list() == []
+    assert sdk().PipelineJob.list() == []
     assert vertex_aiplatform.stats()["created"] == {}
 
 
@@ -143,9 +143,9 @@ def test_duplicate_job_id_conflicts(vertex_aiplatform: Emulator, pipeline: Pipel
 
 def test_unknown_job_and_unknown_route(vertex_aiplatform: Emulator) -> None:
     with pytest.raises(exceptions.NotFound, match="does not exist"):
-        aiplatform.PipelineJob.get("no-such-job")
+        sdk().PipelineJob.get("no-such-job")
     with pytest.raises(exceptions.NotFound, match="was not found"):
-        aiplatform.CustomTrainingJob.get("123")  # another service: not emulated
+        sdk().CustomTrainingJob.get("123")  # another service: not emulated
     assert vertex_aiplatform.stats()["requests"]["unknown"] == 1
 
 
@@ -155,4 +155,4 @@ def test_delete(vertex_aiplatform: Emulator, pipeline: Pipeline) -> None:
     wait_done(job)
     job.delete()  # waits for the long-running operation, which is done at once
     with pytest.raises(exceptions.NotFound):
-        aiplatform.PipelineJob.get("deleted")
+        sdk().PipelineJob.get("deleted")

@@ -3,7 +3,9 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hydra.core.utils import JobReturn
@@ -11,10 +13,8 @@ from hydra.core.utils import JobReturn
 from example_app import data_prepare
 from tests.example_app.harness import run_hydra_app, subprocess_env
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-
-from example_app import train  # noqa: E402
+if find_spec("torch") is None or find_spec("sklearn") is None:
+    pytest.skip("needs the example extra (torch, scikit-learn)", allow_module_level=True)
 
 # small and quick on a CPU, and still well above 90% on the digits
 QUICK_TRAINING = ["model.conv_channels=16", "train.batch_size=32", "train.epochs=4"]
@@ -22,8 +22,23 @@ QUICK_TRAINING = ["model.conv_channels=16", "train.batch_size=32", "train.epochs
 pytestmark = pytest.mark.usefixtures("hydra_restore_singletons", "single_torch_thread")
 
 
+# loaded by the tests that use them (3 s), not at collection
+@pytest.fixture(scope="module")
+def torch() -> ModuleType:
+    import torch
+
+    return torch
+
+
+@pytest.fixture(scope="module")
+def train() -> ModuleType:
+    from example_app import train
+
+    return train
+
+
 @pytest.fixture
-def single_torch_thread() -> Iterator[None]:
+def single_torch_thread(torch: ModuleType) -> Iterator[None]:
     """One intra-op thread: the tiny test model gains nothing from more, and thread handoffs
     dominate on small shared machines."""
     threads = torch.get_num_threads()
@@ -40,12 +55,14 @@ def digits_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out_dir
 
 
-def run_train(run_dir: Path, data_dir: Path, *overrides: str) -> JobReturn:
+def run_train(train: ModuleType, run_dir: Path, data_dir: Path, *overrides: str) -> JobReturn:
     return run_hydra_app(train, [f"data.dir={data_dir}", f"hydra.run.dir={run_dir}", *overrides])
 
 
-def test_train_on_digits_returns_the_test_accuracy(tmp_path: Path, digits_dir: Path) -> None:
-    job = run_train(tmp_path, digits_dir, *QUICK_TRAINING, "train.device=cpu")
+def test_train_on_digits_returns_the_test_accuracy(
+    tmp_path: Path, digits_dir: Path, train: ModuleType
+) -> None:
+    job = run_train(train, tmp_path, digits_dir, *QUICK_TRAINING, "train.device=cpu")
 
     accuracy = job.return_value
     assert type(accuracy) is float
@@ -62,8 +79,10 @@ def test_train_on_digits_returns_the_test_accuracy(tmp_path: Path, digits_dir: P
     assert metrics["epochs"][-1]["train_loss"] < metrics["epochs"][0]["train_loss"]
 
 
-def test_saved_model_reproduces_the_accuracy(tmp_path: Path, digits_dir: Path) -> None:
-    accuracy = run_train(tmp_path, digits_dir, *QUICK_TRAINING).return_value
+def test_saved_model_reproduces_the_accuracy(
+    tmp_path: Path, digits_dir: Path, train: ModuleType, torch: ModuleType
+) -> None:
+    accuracy = run_train(train, tmp_path, digits_dir, *QUICK_TRAINING).return_value
 
     checkpoint = torch.load(tmp_path / "model.pt")
     model = train.build_model(checkpoint["conv_channels"], checkpoint["hidden_units"])
@@ -76,10 +95,10 @@ def test_saved_model_reproduces_the_accuracy(tmp_path: Path, digits_dir: Path) -
     assert train.evaluate(model, test_split, normalization, settings) == accuracy
 
 
-def test_training_is_seeded(tmp_path: Path, digits_dir: Path) -> None:
+def test_training_is_seeded(tmp_path: Path, digits_dir: Path, train: ModuleType) -> None:
     overrides = ["model.conv_channels=8", "train.epochs=1"]
     runs = {
-        name: run_train(tmp_path / name, digits_dir, *overrides, f"train.seed={seed}")
+        name: run_train(train, tmp_path / name, digits_dir, *overrides, f"train.seed={seed}")
         for name, seed in [("first", 0), ("again", 0), ("other_seed", 1)]
     }
     losses = {
@@ -90,12 +109,14 @@ def test_training_is_seeded(tmp_path: Path, digits_dir: Path) -> None:
     assert runs["first"].return_value == runs["again"].return_value
 
 
-def test_train_without_a_prepared_dataset_says_so(tmp_path: Path) -> None:
+def test_train_without_a_prepared_dataset_says_so(tmp_path: Path, train: ModuleType) -> None:
     with pytest.raises(FileNotFoundError, match=re.escape("run example_app.data_prepare first")):
-        run_train(tmp_path / "run", tmp_path / "empty")
+        run_train(train, tmp_path / "run", tmp_path / "empty")
 
 
-def test_train_refuses_a_corrupted_dataset(tmp_path: Path, digits_dir: Path) -> None:
+def test_train_refuses_a_corrupted_dataset(
+    tmp_path: Path, digits_dir: Path, train: ModuleType
+) -> None:
     corrupted = tmp_path / "corrupted"
     corrupted.mkdir()
     for path in digits_dir.iterdir():
@@ -103,18 +124,24 @@ def test_train_refuses_a_corrupted_dataset(tmp_path: Path, digits_dir: Path) -> 
     labels = corrupted / "test_labels.npy"
     labels.write_bytes(labels.read_bytes()[:-1] + b"\x09")
     with pytest.raises(ValueError, match=re.escape("test_labels.npy does not match the sha256")):
-        run_train(tmp_path / "run", corrupted)
+        run_train(train, tmp_path / "run", corrupted)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_train_on_cuda_without_cuda_says_so(tmp_path: Path, digits_dir: Path) -> None:
+def test_train_on_cuda_without_cuda_says_so(
+    tmp_path: Path, digits_dir: Path, train: ModuleType, torch: ModuleType
+) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
     with pytest.raises(ValueError, match=re.escape("train.device=cuda but CUDA is not available")):
-        run_train(tmp_path, digits_dir, "train.device=cuda")
+        run_train(train, tmp_path, digits_dir, "train.device=cuda")
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_train_on_a_gpu_by_default(tmp_path: Path, digits_dir: Path) -> None:
-    accuracy = run_train(tmp_path, digits_dir, *QUICK_TRAINING).return_value
+def test_train_on_a_gpu_by_default(
+    tmp_path: Path, digits_dir: Path, train: ModuleType, torch: ModuleType
+) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    accuracy = run_train(train, tmp_path, digits_dir, *QUICK_TRAINING).return_value
 
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["device"] == "cuda"
@@ -123,15 +150,15 @@ def test_train_on_a_gpu_by_default(tmp_path: Path, digits_dir: Path) -> None:
     assert accuracy >= 0.9
 
 
-def test_unknown_precision_is_refused(tmp_path: Path, digits_dir: Path) -> None:
+def test_unknown_precision_is_refused(tmp_path: Path, digits_dir: Path, train: ModuleType) -> None:
     with pytest.raises(ValueError, match=re.escape("train.precision=fp8 is unknown")):
-        run_train(tmp_path, digits_dir, "train.precision=fp8")
+        run_train(train, tmp_path, digits_dir, "train.precision=fp8")
 
 
-def test_tf32_on_the_cpu_is_refused(tmp_path: Path, digits_dir: Path) -> None:
+def test_tf32_on_the_cpu_is_refused(tmp_path: Path, digits_dir: Path, train: ModuleType) -> None:
     message = "train.precision=tf32 needs a CUDA GPU of compute capability 8.0 or newer"
     with pytest.raises(ValueError, match=re.escape(message)):
-        run_train(tmp_path, digits_dir, "train.device=cpu", "train.precision=tf32")
+        run_train(train, tmp_path, digits_dir, "train.device=cpu", "train.precision=tf32")
 
 
 def test_standalone_apps_chain_through_their_defaults(tmp_path: Path) -> None:
@@ -140,7 +167,7 @@ def test_standalone_apps_chain_through_their_defaults(tmp_path: Path) -> None:
         [sys.executable, "-m", "example_app.data_prepare", "data.source=digits"],
         [
             sys.executable,
-            str(Path(train.__file__)),
+            str(Path(data_prepare.__file__).with_name("train.py")),
             "data.source=digits",
             "model.conv_channels=8",
             "train.epochs=1",

@@ -30,7 +30,7 @@ class Launcher:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                "app.py",
+                "main.py",
                 "-m",
                 "hydra/launcher=fast",
                 f"hydra.launcher.api_endpoint={emulator_endpoint}",

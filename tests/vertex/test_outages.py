@@ -80,15 +80,19 @@ def ride_out(
     start_emulator: StartEmulator,
     tmp_path: Path,
     output: Output,
-    outage: Callable[[Emulator], None],
+    outage: Callable[[Emulator, Callable[[], None]], None],
 ) -> None:
-    """Jobs finish during `outage(emulator)`; the sweep still returns every result."""
+    """Jobs finish during `outage(emulator, finish)` (when it calls finish(), once the API is
+    down); the sweep still returns every result."""
     emulator = start_emulator(max_parallel_jobs=4)
     release = tmp_path / "release"
     run = LaunchThread(fast(emulator.endpoint), sweep_jobs(release, 4), tmp_path)
     wait_until(lambda: emulator.stats()["requests"]["list"] >= 2, "the wait polling", 60)
-    release.write_text("go")
-    outage(emulator)
+
+    def finish() -> None:
+        release.write_text("go")
+
+    outage(emulator, finish)
     rets = run.join()
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * 4
     assert [r.return_value for r in rets] == [0.0, 1.0, 4.0, 9.0]
@@ -99,9 +103,10 @@ def ride_out(
 def test_a_list_outage_of_many_poll_intervals_is_ridden_out(
     start_emulator: StartEmulator, tmp_path: Path, output: Output
 ) -> None:
-    def outage(emulator: Emulator) -> None:
+    def outage(emulator: Emulator, finish: Callable[[], None]) -> None:
         faults = f"{emulator.endpoint}/emulator/faults"
         assert requests.post(faults, json=OUTAGE, timeout=10).ok
+        finish()
         # polls come every 0.2 s: the outage lasts until the launcher has retried for 2 s
         wait_until(lambda: output.has("Vertex AI is not answering"), "the outage noticed", 60)
         assert emulator.stats()["injected"]["503"] >= 5
@@ -113,9 +118,10 @@ def test_a_list_outage_of_many_poll_intervals_is_ridden_out(
 def test_an_endpoint_restart_during_the_wait_is_ridden_out(
     start_emulator: StartEmulator, tmp_path: Path, output: Output
 ) -> None:
-    def outage(emulator: Emulator) -> None:
+    def outage(emulator: Emulator, finish: Callable[[], None]) -> None:
         # connections refused until the launcher has said so, then the same port answers
         with emulator.api_down():
+            finish()
             wait_until(lambda: output.has("Vertex AI is not answering"), "the outage noticed")
 
     ride_out(start_emulator, tmp_path, output, outage)

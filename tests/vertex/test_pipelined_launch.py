@@ -22,7 +22,7 @@ from hydra_vertex_pipelines.planning.composer import Composed, SweepComposer
 
 pytestmark = pytest.mark.usefixtures("in_app_dir")
 
-APP = APP_DIR / "app.py"
+APP = APP_DIR / "main.py"
 
 
 def manifest_events(sweep_dir: Path, event: str) -> list[dict[str, Any]]:

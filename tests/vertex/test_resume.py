@@ -44,8 +44,8 @@ def test_resume_returns_succeeded_jobs_and_submits_failed_ones_again(
 
     again = launch(APP_DIR, [*overrides, RESUME], jobs, sweep_dir)
     assert [r.return_value for r in again] == [
-        {"x": 1, "value": 11.0},
-        {"x": 2, "value": 14.0},
+        11.0,
+        14.0,
     ]
     stats = emulator.stats()
     # the succeeded job was adopted; the failed one submitted again under a new id
@@ -135,7 +135,7 @@ def test_optuna_with_a_fixed_seed_resumes_its_trials(
     emulator = start_emulator(max_parallel_jobs=4)
     command = [
         sys.executable,
-        "app.py",
+        "main.py",
         "-m",
         *FAST,
         endpoint(emulator.endpoint),

@@ -44,7 +44,7 @@ def test_the_data_step_of_an_8_job_sweep_runs_once_with_8_jobs_at_a_time(
     jobs = [[f"x={x}"] for x in range(8)]
     rets = launch(APP_DIR, overrides, jobs, tmp_path)
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * 8
-    assert [r.return_value["value"] for r in rets] == [x**2 + 10.0 for x in range(8)]
+    assert [r.return_value for r in rets] == [x**2 + 10.0 for x in range(8)]
     (sweep,) = read_manifest(tmp_path / MANIFEST_NAME)
     data_runs = sorted(
         str(task["state"])

@@ -19,7 +19,7 @@ from hydra_vertex_pipelines.executors.vertex.labels import SWEEP_LABEL
 from hydra_vertex_pipelines.executors.vertex.manifest import MANIFEST_NAME
 from hydra_vertex_pipelines.executors.vertex.storage import STORAGE_EMULATOR_ENV
 
-APP = APPS_DIR / "local_app" / "main.py"
+APP = APPS_DIR / "sweep_app" / "main.py"
 
 
 def test_optuna_gets_the_values_of_custom_job_trials_from_the_emulator(

@@ -64,12 +64,12 @@ def test_sweep_returns_every_value_and_the_data_step_runs_once(
     overrides = [*TWO_STEP, endpoint(emulator.endpoint), "hydra.launcher.shared_steps_once=false"]
     rets = launch(APP_DIR, overrides, jobs, tmp_path)
     assert [r.status for r in rets] == [JobStatus.COMPLETED] * 4
-    assert [r.return_value for r in rets] == [{"x": x, "value": x**2 + 10.0} for x in (1, 2, 3, 4)]
+    assert [r.return_value for r in rets] == [x**2 + 10.0 for x in (1, 2, 3, 4)]
     assert rets[2].working_dir == str(tmp_path / "2")
     # the main task's Hydra output dir came back from Cloud Storage
     output = tmp_path / "2" / "hydra_output"
     assert "- x=3" in (output / ".hydra" / "overrides.yaml").read_text()
-    assert (output / "app.log").exists()
+    assert (output / "main.log").exists()
     stats = emulator.stats()
     assert sorted(stats["created"].values()) == [1, 1, 1, 1]
     assert stats["requests"]["get"] == 4  # one read of the task details per finished job
@@ -108,7 +108,7 @@ def test_a_failed_job_fails_alone_with_the_reason(
         message
     )
     assert rets[1].status == JobStatus.COMPLETED
-    assert rets[1].return_value == {"x": 3, "value": 19.0}
+    assert rets[1].return_value == 19.0
 
 
 def test_faults_every_job_created_once_and_every_result_right(
@@ -172,7 +172,7 @@ def test_wait_false_submits_writes_the_manifest_and_exits_0(
     result = subprocess.run(
         [
             sys.executable,
-            "app.py",
+            "main.py",
             "-m",
             *FAST,
             endpoint(emulator.endpoint),
@@ -273,7 +273,7 @@ def test_an_interrupt_while_waiting_cancels_the_sweep(
     proc = subprocess.Popen(
         [
             sys.executable,
-            "app.py",
+            "main.py",
             "-m",
             *TWO_STEP,
             endpoint(emulator.endpoint),
@@ -381,4 +381,4 @@ def test_a_job_deleted_while_waiting_ends_the_wait_as_failed(
     assert deleted.status == JobStatus.FAILED
     assert "was deleted from Vertex AI before it finished" in str(deleted._return_value)
     done = collect(client, copier, requests_[1], finishing.name, return_value=True)
-    assert done.return_value == {"x": 2, "value": 14.0}
+    assert done.return_value == 14.0

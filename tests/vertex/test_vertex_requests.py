@@ -84,7 +84,7 @@ def test_requests_share_the_template_and_fill_in_the_job(tmp_path: Path) -> None
     labels = dict(second.labels)
     assert labels[SWEEP_LABEL] == "abc123"
     assert labels[JOB_NUM_LABEL] == "1"  # the launcher's labels win
-    assert labels[APP_LABEL] == "app"
+    assert labels[APP_LABEL] == "main"
     assert labels["team"] == "ml-research"
     assert labels[EXPERIMENT_LABEL] == "sweeps_2024"
     assert labels[DIGEST_LABEL] != dict(first.labels)[DIGEST_LABEL]

@@ -15,7 +15,7 @@ from hydra_vertex_pipelines.compiling.compiled_job import CompiledJob
 from hydra_vertex_pipelines.executors.vertex.executor import VertexExecutor
 from hydra_vertex_pipelines.launch import compiled_jobs, launcher_conf
 
-APP_DIR = Path(__file__).parent / "apps" / "sweep_app"
+APP_DIR = Path(__file__).parents[1] / "apps" / "sweep_app"
 LAUNCHER = "hydra/launcher=emulator"
 
 
@@ -24,7 +24,7 @@ def compose(
 ) -> tuple[DictConfig, HydraContext]:
     cfg: DictConfig
     context: HydraContext
-    cfg, context = compose_app([LAUNCHER, *overrides], sweep_dir, app_dir / "app.py")
+    cfg, context = compose_app([LAUNCHER, *overrides], sweep_dir, app_dir / "main.py")
     return cfg, context
 
 
@@ -52,6 +52,6 @@ def launch(
 ) -> Sequence[JobReturn]:
     """Launch `job_overrides` as Hydra's sweepers do."""
     returns: Sequence[JobReturn] = launch_app(
-        [LAUNCHER, *overrides], job_overrides, sweep_dir, task_function, app_dir / "app.py"
+        [LAUNCHER, *overrides], job_overrides, sweep_dir, task_function, app_dir / "main.py"
     )
     return returns

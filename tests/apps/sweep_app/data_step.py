@@ -1,4 +1,4 @@
-"""Data step of the local test pipeline: writes data.n into its output artifact."""
+"""The data step of the test pipelines: writes data.n into its output artifact."""
 
 from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""Main step of the local test pipeline; `behaviour` picks how it ends."""
+"""The launched app of the test pipelines: x squared plus the n its data step wrote (when one
+ran); `behaviour` picks how it ends."""
 
 import json
 import os
@@ -15,9 +16,11 @@ from omegaconf import DictConfig, OmegaConf
 
 
 def _hang(cfg: DictConfig) -> None:
-    """Start a grandchild, record both pids, say so, then block until killed."""
-    grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
-    Path(cfg.pid_file).write_text(json.dumps([os.getpid(), grandchild.pid]))
+    """Start a grandchild and record both pids (with a pid_file), say so, then block until
+    killed or cancelled."""
+    if cfg.pid_file:
+        grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        Path(cfg.pid_file).write_text(json.dumps([os.getpid(), grandchild.pid]))
     print("ready", flush=True)
     time.sleep(3600)
 
@@ -38,7 +41,7 @@ def _rendezvous(cfg: DictConfig) -> None:
 def main(cfg: DictConfig) -> Any:
     out = Path(HydraConfig.get().runtime.output_dir)
     (out / "composed.yaml").write_text(OmegaConf.to_yaml(cfg))
-    if cfg.behaviour == "fail":
+    if cfg.behaviour == "fail" or (cfg.behaviour == "fail_while" and Path(cfg.marker).exists()):
         print("something went wrong in main", file=sys.stderr)
         sys.exit(3)
     if cfg.behaviour == "flaky" and not Path(cfg.pid_file).exists():
