@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from processes import still_alive
 
+from hydra_vertex_pipelines.runner import output, process
 from hydra_vertex_pipelines.runner.output import TAIL_CHARS, LineSplitter, Tail
 from hydra_vertex_pipelines.runner.process import OUTPUT_GRACE_S, ProcessSupervisor
 
@@ -99,6 +100,40 @@ def test_progress_output_and_a_giant_stderr_line_keep_memory_bounded(tmp_path: P
     assert log_path.stat().st_size == 200 * MB + 18 * MB + len(" the real error\n")
     assert len(outcome.stderr_tail) <= TAIL_CHARS + len("[...]")
     assert outcome.stderr_tail.endswith(" the real error")
+
+
+class SlowTerminal:
+    """An echo target that takes 20 ms a write, as a busy machine's terminal might."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, text: str) -> int:
+        time.sleep(0.02)
+        self.written += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_output_still_being_read_when_the_process_ends_is_logged_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last 64 KB (what the pipe holds when the process exits) take the pump longer than the
+    grace to read: nothing holds the pipe open, so all of it reaches the log."""
+    monkeypatch.setattr(process, "OUTPUT_GRACE_S", 0.05)
+    monkeypatch.setattr(output, "READ_SIZE", 1024)  # 64 reads and echoes for the last 64 KB
+    terminal = SlowTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    code = "import sys; sys.stdout.write(('y' * 1023 + '\\n') * 128)"
+    log_path = tmp_path / "c.log"
+    outcome = ProcessSupervisor(echo=True).run(
+        [sys.executable, "-c", code], dict(os.environ), log_path, "", None
+    )
+    assert outcome.exit_code == 0
+    assert log_path.stat().st_size == 128 * 1024
+    assert terminal.written == 128 * 1024
 
 
 def test_line_ends_split_across_chunks_and_long_lines_in_pieces() -> None:
