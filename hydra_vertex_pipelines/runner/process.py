@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from .output import Tail, open_log, pump
-from .strays import kill_strays, pipe_links, stray_processes, with_token
+from .strays import kill_strays, pipe_links, with_token
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class ProcessSupervisor:
                 timed_out = True
             finally:
                 kill_session(proc)
-                _finish(proc, pumps, token, prefix)
+                _finish(proc, pumps, log_file, token, prefix)
                 with self._lock:
                     self._proc = None
         return ProcessOutcome(
@@ -142,23 +142,36 @@ class ProcessSupervisor:
         )
 
 
-def _join(threads: list[threading.Thread], timeout_s: float | None) -> None:
-    """Wait for the threads, `timeout_s` at most for all of them (None: until they end)."""
-    if timeout_s is None:
-        for thread in threads:
-            thread.join()
-        return
+def _join(threads: list[threading.Thread], timeout_s: float) -> None:
+    """Wait for the threads, `timeout_s` at most for all of them."""
     deadline = time.monotonic() + timeout_s
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
 
 
+def _logged(log_file: TextIO) -> int:
+    """How much the pumps have written to the log so far (bytes)."""
+    return os.fstat(log_file.fileno()).st_size
+
+
+def _drain(pumps: list[threading.Thread], log_file: TextIO) -> None:
+    """Wait for the pumps while they still copy output: OUTPUT_GRACE_S at most without any (on a
+    busy machine, what the pipes held when the process ended can take longer than that)."""
+    logged = -1
+    while any(thread.is_alive() for thread in pumps) and _logged(log_file) != logged:
+        logged = _logged(log_file)
+        _join(pumps, OUTPUT_GRACE_S)
+
+
 def _finish(
-    proc: "subprocess.Popen[bytes]", pumps: list[threading.Thread], token: str, prefix: str
+    proc: "subprocess.Popen[bytes]",
+    pumps: list[threading.Thread],
+    log_file: TextIO,
+    token: str,
+    prefix: str,
 ) -> None:
-    """Once the process has ended: read its output; if it is still open after OUTPUT_GRACE_S,
-    kill what the process left running (what holds its output open too), then read what is left
-    to its end (on a busy machine that can take longer than the grace), and close the pipes."""
+    """Once the process has ended: read its output for OUTPUT_GRACE_S; kill what it left
+    running (what holds its output open too); read the rest, while it comes; close the pipes."""
     assert proc.stdout is not None and proc.stderr is not None
     streams = (proc.stdout, proc.stderr)
     _join(pumps, OUTPUT_GRACE_S)
@@ -166,10 +179,9 @@ def _finish(
     killed = kill_strays(token, held)
     if killed:
         log.warning(f"{prefix}killed {len(killed)} processes the component left running")
-    _join(pumps, OUTPUT_GRACE_S)
-    if any(thread.is_alive() for thread in pumps) and stray_processes(token, held):
+    _drain(pumps, log_file)
+    if any(thread.is_alive() for thread in pumps):
         log.warning(f"{prefix}its output is held open by a process that cannot be stopped")
         return  # a pump still reads the pipe: closing it under the pump would be unsafe
-    _join(pumps, None)  # nothing else writes to the pipes: the pumps reach their end
     for stream in streams:
         stream.close()
