@@ -172,6 +172,19 @@ def test_plugin_scan_imports_nothing_heavy() -> None:
     assert library == ["hydra_vertex_pipelines", "hydra_vertex_pipelines.choices"]
 
 
+def printed_by(code: str) -> list[str]:
+    """The lines that `python -c code` prints in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=app_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return proc.stdout.splitlines()
+
+
 KFP_WITHOUT_CLIENT = """
 import os, sys
 import hydra_vertex_pipelines.compiling.template
@@ -184,15 +197,7 @@ print(kfp.Client.__module__, kfp.components.__name__, "_KFP_RUNTIME" in os.envir
 def test_compiling_imports_kfp_without_the_kfp_server_client() -> None:
     """The compiler needs kfp.dsl and kfp.compiler, not kfp.client (0.17 s); kfp.Client is still
     there for code that reads it later, and the process's environment is as it was."""
-    proc = subprocess.run(
-        [sys.executable, "-c", KFP_WITHOUT_CLIENT],
-        env=app_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    loaded_first, after = proc.stdout.splitlines()
+    loaded_first, after = printed_by(KFP_WITHOUT_CLIENT)
     assert loaded_first == "[]"
     assert after == "kfp.client.client kfp.components False"
 
@@ -216,15 +221,7 @@ def test_the_vertex_executor_imports_only_the_pipeline_service_of_the_api() -> N
     """aiplatform_v1's package __init__ would import every service's client and every message
     (0.5 s); the launcher loads the pipeline service's, and the whole package is there for code
     that reads the rest later (the Vertex AI SDK here)."""
-    proc = subprocess.run(
-        [sys.executable, "-c", VERTEX_API_ALONE],
-        env=app_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    services, types, later, same = proc.stdout.splitlines()
+    services, types, later, same = printed_by(VERTEX_API_ALONE)
     assert services.startswith("['google.cloud.aiplatform_v1.services.pipeline_service")
     assert int(types) < 60  # of ~200
     assert later == "DatasetServiceClient Model PipelineJob"
