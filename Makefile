@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_output_memory.py
 	$(BIN)/python -m benchmarks.example_app.bench_train_throughput --device cpu --images 10000 --threads 1
 
-# the MNIST pipeline, a 2-point lr sweep run locally (downloads MNIST with torchvision)
+# the MNIST pipeline, a 2-point lr sweep run locally (downloads MNIST from its mirrors)
 demo: $(STAMP)
 	$(BIN)/python example_app/train.py -m hydra/launcher=mnist_pipeline hydra.launcher.mode=local optim.lr=0.01,0.003
 

@@ -1,7 +1,7 @@
 """data_prepare: writes MNIST (or an offline stand-in) to data.out_dir as compact uint8 arrays.
 
 Sources (data.source):
-  mnist   download the four MNIST IDX files with torchvision into data.root
+  mnist   download the four MNIST IDX files (.gz, md5-checked) from data.mirrors into data.root
   idx     read the four MNIST IDX files (plain or .gz) from data.idx_dir
   digits  scikit-learn's bundled 8x8 handwritten digits, upscaled to 28x28 (no network needed)
 
@@ -16,8 +16,10 @@ import hashlib
 import json
 import logging
 import math
-import socket
+import os
 import struct
+import urllib.request
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,20 @@ IDX_LABELS_MAGIC = 0x00000801
 # as MNIST's digits are
 DIGITS_PIXEL_MAX = 16.0
 DIGITS_DRAWN_SIZE = 20
+# MNIST's download mirrors (URL prefixes, tried in order) and files with their md5s, as
+# torchvision's datasets.MNIST has them (its <root>/MNIST/raw layout too)
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+MNIST_RESOURCES = (
+    ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+    ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+    ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+)
+# torchvision's User-Agent: some mirrors refuse urllib's default one
+DOWNLOAD_USER_AGENT = "pytorch/vision"
 
 
 class DataSourceError(RuntimeError):
@@ -115,39 +131,80 @@ def read_idx_dir(directory: Path) -> dict[str, Split]:
     return {split: read_idx_split(directory, *names) for split, names in IDX_FILES.items()}
 
 
+def md5_of(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def download_mnist(raw_dir: Path, mirrors: Sequence[str] | None, timeout_s: float) -> None:
     """Fetch the MNIST .gz files missing from raw_dir, each from the first mirror that has it."""
-    from torchvision.datasets import MNIST
-    from torchvision.datasets.utils import check_integrity
-
-    previous_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout_s)
-    try:
-        for filename, md5 in MNIST.resources:
-            extracted = raw_dir / filename.removesuffix(".gz")
-            if extracted.is_file() or check_integrity(str(raw_dir / filename), md5):
-                continue
-            download_from_mirrors(filename, md5, raw_dir, mirrors or MNIST.mirrors)
-    finally:
-        socket.setdefaulttimeout(previous_timeout)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for filename, md5 in MNIST_RESOURCES:
+        extracted = raw_dir / filename.removesuffix(".gz")
+        compressed = raw_dir / filename
+        if extracted.is_file() or (compressed.is_file() and md5_of(compressed) == md5):
+            continue
+        download_from_mirrors(filename, md5, raw_dir, mirrors or MNIST_MIRRORS, timeout_s)
 
 
-def download_from_mirrors(filename: str, md5: str, raw_dir: Path, mirrors: Sequence[str]) -> None:
-    from torchvision.datasets.utils import download_url
-
+def download_from_mirrors(
+    filename: str, md5: str, raw_dir: Path, mirrors: Sequence[str], timeout_s: float
+) -> None:
+    """raw_dir/filename from the first mirror whose copy has this md5."""
     failures = []
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{filename}"
+        log.info(f"Downloading {url} to {raw_dir}")
         try:
-            download_url(url, str(raw_dir), filename=filename, md5=md5)
+            download_url(url, raw_dir / filename, md5, timeout_s)
             return
-        except (OSError, RuntimeError) as e:  # URLError and timeouts are OSErrors
+        except OSError as e:  # URLError, HTTPError and timeouts are OSErrors
             failures.append(f"{url}: {e}")
     raise DataSourceError(
         f"data.source=mnist: could not download {filename} into {raw_dir} "
         f"({'; '.join(failures)}). {offline_alternatives()} "
         "A reachable mirror can be given with data.mirrors=[<url prefix>]."
     )
+
+
+def download_url(url: str, path: Path, md5: str, timeout_s: float) -> None:
+    """url to path, as torchvision's download_url (retried over http when https fails); the
+    bytes go to a temporary file beside path, renamed to path only once their md5 matches."""
+    try:
+        actual = fetch_to(url, path, md5, timeout_s)
+    except OSError as e:
+        if not url.startswith("https:"):
+            raise
+        http_url = "http:" + url.removeprefix("https:")
+        try:
+            actual = fetch_to(http_url, path, md5, timeout_s)
+        except OSError as http_error:
+            raise OSError(f"{e}; retried as {http_url}: {http_error}") from http_error
+    if actual != md5:
+        raise OSError(f"md5 mismatch: the download has md5 {actual}, expected {md5}")
+
+
+def fetch_to(url: str, path: Path, md5: str, timeout_s: float) -> str:
+    """The md5 of what url serves; written to path when it is the expected md5. Each blocking
+    socket operation times out after timeout_s."""
+    request = urllib.request.Request(url, headers={"User-Agent": DOWNLOAD_USER_AGENT})
+    digest = hashlib.md5(usedforsecurity=False)
+    # a new name beside path (so the rename stays on one file system), created as open() does:
+    # the permissions of the umask, as the file downloaded to path would have
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response, temp.open("xb") as f:
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                f.write(chunk)
+                digest.update(chunk)
+        if digest.hexdigest() == md5:
+            os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return digest.hexdigest()
 
 
 def bilinear_resize_matrix(size_in: int, size_out: int) -> np.ndarray:

@@ -1,13 +1,17 @@
 import gzip
 import hashlib
+import http.server
 import json
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +24,8 @@ from example_app.data_prepare import (
     IDX_FILES,
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
+    MNIST_MIRRORS,
+    MNIST_RESOURCES,
     DataSourceError,
     read_idx,
 )
@@ -94,6 +100,73 @@ def silent_url() -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+@dataclass
+class Mirror:
+    """A local HTTP server's URL prefix and the file names requested from it, in order."""
+
+    url: str
+    requests: list[str] = field(default_factory=list)
+
+
+# called in the server's thread with each requested file name, before it is answered
+OnRequest = Callable[[str], None]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Mirror]]:
+    """Starts HTTP servers on 127.0.0.1, each serving its {file name: bytes} (404 for others),
+    and stops them after the test."""
+    servers: list[tuple[http.server.ThreadingHTTPServer, threading.Thread]] = []
+
+    def start(files: Mapping[str, bytes], on_request: OnRequest | None = None) -> Mirror:
+        mirror = Mirror(url="")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                name = self.path.lstrip("/")
+                mirror.requests.append(name)
+                if on_request is not None:
+                    on_request(name)
+                if name not in files:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(files[name])))
+                self.end_headers()
+                self.wfile.write(files[name])
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        mirror.url = f"http://127.0.0.1:{server.server_address[1]}/"
+        return mirror
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def tiny_mnist_gz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The four tiny MNIST .gz files by name; data_prepare expects their md5s from mirrors."""
+    directory = write_mnist_idx_dir(tmp_path / "served", compressed=True)
+    files = {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+    resources = tuple((name, hashlib.md5(files[name]).hexdigest()) for name, _ in MNIST_RESOURCES)
+    monkeypatch.setattr(data_prepare, "MNIST_RESOURCES", resources)
+    return files
+
+
+def raw_files(root: Path) -> dict[str, bytes]:
+    """Every file in root's MNIST/raw by name (temporary downloads included)."""
+    return {path.name: path.read_bytes() for path in (root / "MNIST" / "raw").iterdir()}
 
 
 @settings(max_examples=30, deadline=None)
@@ -203,7 +276,6 @@ def test_digits_source_is_28x28_uint8_and_split_by_seed(tmp_path: Path) -> None:
 
 
 def test_mnist_source_reads_files_already_in_root(tmp_path: Path, refused_url: str) -> None:
-    pytest.importorskip("torchvision")
     root = tmp_path / "root"
     write_mnist_idx_dir(root / "MNIST" / "raw", compressed=False)
     from_root = prepare(tmp_path, "mnist", f"data.root={root}", f"data.mirrors=[{refused_url}]")
@@ -223,8 +295,97 @@ def assert_names_the_alternatives(message: str) -> None:
         assert text in message
 
 
+def test_resources_are_torchvisions() -> None:
+    torchvision_mnist = pytest.importorskip("torchvision.datasets").MNIST
+    assert tuple(torchvision_mnist.mirrors) == MNIST_MIRRORS
+    assert tuple(torchvision_mnist.resources) == MNIST_RESOURCES
+    assert [name for name, _ in MNIST_RESOURCES] == [
+        f"{name}.gz" for split in ("train", "test") for name in IDX_FILES[split]
+    ]
+
+
+def test_mnist_source_downloads_each_file_once(
+    tmp_path: Path, serve: Callable[..., Mirror], tiny_mnist_gz: dict[str, bytes]
+) -> None:
+    mirror = serve(tiny_mnist_gz)
+    root = tmp_path / "root"
+    overrides = [f"data.root={root}", f"data.mirrors=[{mirror.url}]"]
+    first = prepare(tmp_path, "first", *overrides)
+
+    assert sorted(mirror.requests) == sorted(tiny_mnist_gz)
+    # kept compressed, as torchvision keeps them, and nothing else left beside them
+    assert raw_files(root) == tiny_mnist_gz
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["source"] == "mnist"
+    from_idx = prepare(tmp_path, "idx", "data.source=idx", f"data.idx_dir={tmp_path / 'served'}")
+    assert arrays_of(first) == arrays_of(from_idx)
+
+    second = prepare(tmp_path, "second", *overrides)
+    assert sorted(mirror.requests) == sorted(tiny_mnist_gz)
+    assert output_bytes(second) == output_bytes(first)
+
+
+def test_a_corrupt_file_in_root_is_downloaded_again(
+    tmp_path: Path, serve: Callable[..., Mirror], tiny_mnist_gz: dict[str, bytes]
+) -> None:
+    mirror = serve(tiny_mnist_gz)
+    root = tmp_path / "root"
+    raw_dir = write_mnist_idx_dir(root / "MNIST" / "raw", compressed=True)
+    (raw_dir / "t10k-labels-idx1-ubyte.gz").write_bytes(b"half a download")
+    prepare(tmp_path, "out", f"data.root={root}", f"data.mirrors=[{mirror.url}]")
+    assert mirror.requests == ["t10k-labels-idx1-ubyte.gz"]
+    assert raw_files(root) == tiny_mnist_gz
+
+
+def test_a_mirror_serving_wrong_bytes_is_skipped(
+    tmp_path: Path, serve: Callable[..., Mirror], tiny_mnist_gz: dict[str, bytes]
+) -> None:
+    root = tmp_path / "root"
+    wrong = {name: content[::-1] for name, content in tiny_mnist_gz.items()}
+    # what raw_dir holds when the good mirror is asked for a file, just after the bad one was
+    seen_by_good: list[dict[str, bytes]] = []
+    bad = serve(wrong)
+    good = serve(tiny_mnist_gz, lambda name: seen_by_good.append(raw_files(root)))
+    prepare(tmp_path, "out", f"data.root={root}", f"data.mirrors=[{bad.url},{good.url}]")
+
+    assert bad.requests == good.requests == [name for name, _ in data_prepare.MNIST_RESOURCES]
+    assert raw_files(root) == tiny_mnist_gz
+    for name, seen in zip(good.requests, seen_by_good, strict=True):
+        # the bad mirror's bytes were dropped, not left under the final name nor beside it
+        assert name not in seen
+        assert all(content not in wrong.values() for content in seen.values())
+
+
+def test_a_mirror_serving_only_wrong_bytes_fails_naming_it(
+    tmp_path: Path, serve: Callable[..., Mirror], tiny_mnist_gz: dict[str, bytes]
+) -> None:
+    bad = serve({name: content[::-1] for name, content in tiny_mnist_gz.items()})
+    root = tmp_path / "root"
+    with pytest.raises(DataSourceError) as error:
+        prepare(tmp_path, "out", f"data.root={root}", f"data.mirrors=[{bad.url}]")
+    message = str(error.value)
+    assert f"{bad.url}train-images-idx3-ubyte.gz: md5 mismatch" in message
+    assert_names_the_alternatives(message)
+    assert bad.requests == ["train-images-idx3-ubyte.gz"]
+    assert raw_files(root) == {}
+    assert not (tmp_path / "out").exists()
+
+
+def test_https_that_fails_is_retried_over_http(
+    tmp_path: Path, serve: Callable[..., Mirror], tiny_mnist_gz: dict[str, bytes]
+) -> None:
+    """As torchvision does; a plain HTTP server fails the TLS handshake."""
+    mirror = serve(tiny_mnist_gz)
+    name, md5 = data_prepare.MNIST_RESOURCES[0]
+    https_url = mirror.url.replace("http:", "https:", 1) + name
+    data_prepare.download_url(https_url, tmp_path / name, md5, timeout_s=10)
+    assert mirror.requests == [name]
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == {
+        name: tiny_mnist_gz[name]
+    }
+
+
 def test_failed_download_says_what_to_do(tmp_path: Path, refused_url: str) -> None:
-    pytest.importorskip("torchvision")
     with pytest.raises(DataSourceError) as error:
         prepare(
             tmp_path,
@@ -238,7 +399,6 @@ def test_failed_download_says_what_to_do(tmp_path: Path, refused_url: str) -> No
 
 
 def test_download_from_a_silent_server_times_out(tmp_path: Path, silent_url: str) -> None:
-    pytest.importorskip("torchvision")
     with pytest.raises(DataSourceError, match="timed out") as error:
         prepare(
             tmp_path,
@@ -251,7 +411,6 @@ def test_download_from_a_silent_server_times_out(tmp_path: Path, silent_url: str
 
 
 def test_command_line_failure_shows_the_message(tmp_path: Path, refused_url: str) -> None:
-    pytest.importorskip("torchvision")
     result = subprocess.run(
         [
             sys.executable,
