@@ -4,9 +4,10 @@ YamlWriter writes it as OmegaConf.to_yaml does.
 Property test: generated sweeps of every kind of override (values on typed and untyped keys,
 `+`, `++`, `~` with and without value, dict and list merges, interpolations, config groups with
 nested defaults, `@package` and `+group@pkg`, `~group`, `_global_` packages, Hydra overrides,
-and overrides that fail) are composed both ways, job by job with one composer per sweep; each
-job's config must be the same node for node (types, flags, values as written, key order) and
-print the same, or both ways must fail with the same error.
+and overrides that fail) are composed both ways, job by job, by one composer for all sweeps (as
+a multirun's composer serves all its batches); each job's config must be the same node for node
+(types, flags, values as written, key order) and print the same, or both ways must fail with the
+same error.
 
 The app (tests/apps/compose_app) has a typed schema (registered here), groups whose options
 interpolate the config, a group option with a defaults list of its own, and interpolations into
@@ -163,6 +164,13 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DictConfi
         GlobalHydra.instance().clear()
 
 
+@pytest.fixture(scope="module")
+def composer(master: tuple[DictConfig, HydraContext]) -> SweepComposer:
+    """One for every example, as one multirun's composer composes all its batches: the bases it
+    keeps (one per set of group overrides) are reused across sweeps."""
+    return SweepComposer(master[1].config_loader)
+
+
 def outcome(loader: Any, config: DictConfig, job: list[str]) -> DictConfig | Exception:
     """The job's config as `loader.load_sweep_config` composes it, or the error it raises."""
     try:
@@ -190,10 +198,9 @@ def assert_same(fast: DictConfig | Exception, full: DictConfig | Exception, job:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_job_is_composed_as_hydra_composes_it(
-    master: tuple[DictConfig, HydraContext], jobs: list[list[str]]
+    master: tuple[DictConfig, HydraContext], composer: SweepComposer, jobs: list[list[str]]
 ) -> None:
     config, context = master
-    composer = SweepComposer(context.config_loader)  # one per sweep: bases shared by its jobs
     for job in jobs:
         full = outcome(context.config_loader, config, job)
         fast = outcome(composer, config, job)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from google.cloud.aiplatform_v1.types import CustomJob, WorkerPoolSpec
+from google.cloud.aiplatform_v1.types.custom_job import WorkerPoolSpec
 from google.protobuf import json_format
 from hydra.core.utils import JobStatus
 from local_launch import APP_DIR, launch
@@ -36,6 +36,7 @@ from hydra_vertex_pipelines.runner.spec import (
     custom_job_worker,
     dag_tasks,
 )
+from hydra_vertex_pipelines.vertex_api import CustomJob
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "example_app" / "train.py"

@@ -12,8 +12,6 @@ from typing import Any
 import kfp.compiler
 import yaml
 from google.auth.credentials import AnonymousCredentials
-from google.cloud.aiplatform_v1 import PipelineJob, PipelineServiceClient
-from google.cloud.aiplatform_v1.types import PipelineState
 from google_cloud_pipeline_components.v1.custom_job import (
     create_custom_training_job_from_component,
 )
@@ -30,6 +28,7 @@ from hydra_vertex_pipelines.runner import (
     TaskState,
 )
 from hydra_vertex_pipelines.runner.spec import component_of, dag_tasks
+from hydra_vertex_pipelines.vertex_api import PipelineJob, PipelineServiceClient, PipelineState
 
 
 @dsl.container_component

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from app_runner import APPS_DIR, app_env
-from google.cloud.aiplatform_v1.types import AcceleratorType
+from google.cloud.aiplatform_v1.types.accelerator_type import AcceleratorType
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from kfp import compiler

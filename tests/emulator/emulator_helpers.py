@@ -8,14 +8,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from google.cloud.aiplatform_v1.types import PipelineState, PipelineTaskDetail
-
 from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
     ComponentConf,
     VertexPipelineLauncherConf,
 )
 from hydra_vertex_pipelines.compiling.template import PipelineTemplate, compile_template
 from hydra_vertex_pipelines.planning.overrides import parse_job_overrides
+from hydra_vertex_pipelines.vertex_api import PipelineState, PipelineTaskDetail
 
 if TYPE_CHECKING:
     from google.cloud import aiplatform

@@ -5,9 +5,10 @@ import json
 from pathlib import Path
 
 from emulator_helpers import Pipeline, runs, tasks_by_name, wait_done
-from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
+from google.cloud.aiplatform_v1.types.execution import Execution
 
 from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_pipelines.vertex_api import PipelineState, PipelineTaskDetail
 
 
 def test_cached_task_reuses_outputs(

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import pytest
 from emulator_helpers import Pipeline, poll, tasks_by_name, wait_done
 from google.api_core import exceptions
-from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
+from google.cloud.aiplatform_v1.types.execution import Execution
 from processes import alive
 
 from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_pipelines.vertex_api import PipelineState, PipelineTaskDetail
 
 if TYPE_CHECKING:
     from google.cloud import aiplatform

@@ -9,11 +9,10 @@ from pathlib import Path
 import requests
 from emulator_helpers import Pipeline, poll
 from google.auth.credentials import AnonymousCredentials
-from google.cloud.aiplatform_v1 import PipelineJob, PipelineServiceClient
-from google.cloud.aiplatform_v1.types import PipelineState
 
 from hydra_vertex_emulator.names import parent_name
 from hydra_vertex_emulator.storage_emulator import free_port
+from hydra_vertex_pipelines.vertex_api import PipelineJob, PipelineServiceClient, PipelineState
 
 
 def answers(client: PipelineServiceClient, parent: str) -> bool:

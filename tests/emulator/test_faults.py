@@ -13,13 +13,12 @@ from emulator_helpers import Pipeline, sdk, wait_done
 from google.api_core import exceptions
 from google.api_core.retry import Retry, if_exception_type
 from google.auth.credentials import AnonymousCredentials
-from google.cloud.aiplatform_v1 import PipelineJob, PipelineServiceClient
-from google.cloud.aiplatform_v1.types import PipelineState
 
 from hydra_vertex_emulator.emulator import Emulator
 from hydra_vertex_emulator.faults import FaultConfig
 from hydra_vertex_emulator.names import parent_name
 from hydra_vertex_emulator.pytest_plugin import LOCATION, PROJECT
+from hydra_vertex_pipelines.vertex_api import PipelineJob, PipelineServiceClient, PipelineState
 
 
 def emulator_call(emulator: Emulator, method: str, path: str, body: Any = None) -> Any:

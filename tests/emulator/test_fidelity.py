@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from emulator_helpers import Pipeline, compile_pipeline, runs, sdk, tasks_by_name, wait_done
-from google.cloud.aiplatform_v1.types import PipelineState, PipelineTaskDetail
 from raw_requests import JOBS_PATH, call, create, create_body
 
 from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_pipelines.vertex_api import PipelineState, PipelineTaskDetail
 
 
 def test_list_answers_the_list_view_and_get_the_whole_job(

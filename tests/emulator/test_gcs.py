@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from emulator_helpers import RUN_DIR_URI, Pipeline, tasks_by_name, wait_done
 from google.auth.credentials import AnonymousCredentials
-from google.cloud.aiplatform_v1.types import PipelineState
 from google.cloud.storage import Client
 
 from hydra_vertex_emulator.emulator import Emulator, EmulatorConfig
+from hydra_vertex_pipelines.vertex_api import PipelineState
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ from emulator_helpers import (
     wait_done,
 )
 from google.api_core import exceptions
-from google.cloud.aiplatform_v1.types import Execution, PipelineState, PipelineTaskDetail
+from google.cloud.aiplatform_v1.types.execution import Execution
 
 from hydra_vertex_emulator.emulator import Emulator
 from hydra_vertex_emulator.names import project_number
 from hydra_vertex_emulator.pytest_plugin import LOCATION, PROJECT
+from hydra_vertex_pipelines.vertex_api import PipelineState, PipelineTaskDetail
 
 
 def test_submit_wait_and_task_details(

@@ -1,17 +1,24 @@
 """ListPipelineJobs: filters (labels, state, names; AND/OR/NOT), order, pages and read masks."""
 
+from typing import TYPE_CHECKING
+
 import pytest
-from emulator_helpers import Pipeline, wait_done
+from emulator_helpers import Pipeline, sdk, wait_done
 from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
-from google.cloud import aiplatform
-from google.cloud.aiplatform_v1 import ListPipelineJobsRequest, PipelineServiceClient
-from google.cloud.aiplatform_v1.types import PipelineState
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from hydra_vertex_emulator.emulator import Emulator
 from hydra_vertex_emulator.names import parent_name
 from hydra_vertex_emulator.pytest_plugin import LOCATION, PROJECT
+from hydra_vertex_pipelines.vertex_api import (
+    ListPipelineJobsRequest,
+    PipelineServiceClient,
+    PipelineState,
+)
+
+if TYPE_CHECKING:
+    from google.cloud import aiplatform
 
 FAILING = ("data.n=3", "optim.lr=0.1", "+mode=fail")
 
@@ -25,7 +32,7 @@ def gapic_client(emulator: Emulator) -> PipelineServiceClient:
 
 
 @pytest.fixture
-def three_jobs(vertex_aiplatform: Emulator, pipeline: Pipeline) -> list[aiplatform.PipelineJob]:
+def three_jobs(vertex_aiplatform: Emulator, pipeline: Pipeline) -> "list[aiplatform.PipelineJob]":
     """a1 and a2 (sweep=a; a2 fails) and b1 (sweep=b), all finished."""
     jobs = [
         pipeline.job("a1", labels={"sweep": "a"}),
@@ -58,23 +65,23 @@ def three_jobs(vertex_aiplatform: Emulator, pipeline: Pipeline) -> list[aiplatfo
     ],
 )
 def test_filters(
-    three_jobs: list[aiplatform.PipelineJob], filter_text: str, expected: list[str]
+    three_jobs: "list[aiplatform.PipelineJob]", filter_text: str, expected: list[str]
 ) -> None:
-    listed = aiplatform.PipelineJob.list(filter=filter_text)
+    listed = sdk().PipelineJob.list(filter=filter_text)
     assert sorted(job.name for job in listed) == expected
 
 
-def test_order_by(three_jobs: list[aiplatform.PipelineJob]) -> None:
-    by_creation = [job.name for job in aiplatform.PipelineJob.list(order_by="create_time")]
+def test_order_by(three_jobs: "list[aiplatform.PipelineJob]") -> None:
+    by_creation = [job.name for job in sdk().PipelineJob.list(order_by="create_time")]
     assert by_creation == ["a1", "a2", "b1"]
-    by_name = [job.name for job in aiplatform.PipelineJob.list(order_by="display_name desc")]
+    by_name = [job.name for job in sdk().PipelineJob.list(order_by="display_name desc")]
     assert by_name == ["b1", "a2", "a1"]
-    states = {job.name: job.state for job in aiplatform.PipelineJob.list()}
+    states = {job.name: job.state for job in sdk().PipelineJob.list()}
     assert states["a2"] == PipelineState.PIPELINE_STATE_FAILED
 
 
 def test_pages_and_read_mask(
-    vertex_aiplatform: Emulator, three_jobs: list[aiplatform.PipelineJob]
+    vertex_aiplatform: Emulator, three_jobs: "list[aiplatform.PipelineJob]"
 ) -> None:
     client = gapic_client(vertex_aiplatform)
     request = ListPipelineJobsRequest(
@@ -93,7 +100,7 @@ def test_pages_and_read_mask(
 
 
 def test_jobs_created_while_paging_do_not_shift_pages(
-    vertex_aiplatform: Emulator, pipeline: Pipeline, three_jobs: list[aiplatform.PipelineJob]
+    vertex_aiplatform: Emulator, pipeline: Pipeline, three_jobs: "list[aiplatform.PipelineJob]"
 ) -> None:
     client = gapic_client(vertex_aiplatform)
     parent = parent_name(PROJECT, LOCATION)

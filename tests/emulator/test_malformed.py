@@ -15,12 +15,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from emulator_helpers import Pipeline, wait_done
-from google.cloud import aiplatform
-from google.cloud.aiplatform_v1.types import PipelineState
+from emulator_helpers import Pipeline, sdk, wait_done
 from raw_requests import JOBS_PATH, JSON, Answer, call, create, create_body
 
 from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_pipelines.vertex_api import PipelineState
 
 SEED = 20261130
 RANDOM_COMBINATIONS = 120
@@ -217,8 +216,8 @@ def test_malformed_creates_and_lists_get_google_errors(
     emulator = vertex_aiplatform
     valid = valid_body(pipeline)
     assert create(emulator, valid, "valid-but-deleted").status == 200
-    wait_done(aiplatform.PipelineJob.get("valid-but-deleted"))
-    aiplatform.PipelineJob.get("valid-but-deleted").delete()
+    wait_done(sdk().PipelineJob.get("valid-but-deleted"))
+    sdk().PipelineJob.get("valid-but-deleted").delete()
     emulator.reset_stats()
     rng = random.Random(SEED)
     single = mutations(valid)
@@ -244,7 +243,7 @@ def test_malformed_creates_and_lists_get_google_errors(
     job = pipeline.job("after-the-fuzz")
     job.submit()
     assert wait_done(job) == PipelineState.PIPELINE_STATE_SUCCEEDED
-    assert [j.name for j in aiplatform.PipelineJob.list()] == ["after-the-fuzz"]
+    assert [j.name for j in sdk().PipelineJob.list()] == ["after-the-fuzz"]
 
 
 VALID_RESTRICTIONS = [

@@ -9,11 +9,10 @@ import re
 from typing import Any
 
 import grpc
-from emulator_helpers import Pipeline, wait_done
+from emulator_helpers import Pipeline, sdk, wait_done
 from google.api_core import exceptions
-from google.cloud import aiplatform
-from google.cloud.aiplatform_v1.types import ListPipelineJobsResponse, PipelineJob
 from google.cloud.aiplatform_v1.types import operation as _operation_types  # noqa: F401
+from google.cloud.aiplatform_v1.types.pipeline_service import ListPipelineJobsResponse
 from google.longrunning import operations_pb2
 from google.protobuf import empty_pb2, json_format
 from google.protobuf.message import Message
@@ -21,6 +20,7 @@ from google.rpc import code_pb2
 from raw_requests import JOBS_PATH, Answer, call, create, create_body
 
 from hydra_vertex_emulator.emulator import Emulator
+from hydra_vertex_pipelines.vertex_api import PipelineJob
 
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 INT_ENUMS = "$alt=json;enum-encoding=int"
@@ -57,7 +57,7 @@ def test_every_answer_is_a_vertex_message(vertex_aiplatform: Emulator, pipeline:
     failing = pipeline.job("fails", overrides=("data.n=3", "optim.lr=0.1", "+mode=fail"))
     failing.submit()
     for job_id in ("ok", "fails"):
-        wait_done(aiplatform.PipelineJob.get(job_id))
+        wait_done(sdk().PipelineJob.get(job_id))
         for query in ("", f"?{INT_ENUMS}"):
             answer = call(emulator, "GET", job_path(job_id) + query, None, {})
             assert answer.body["jobDetail"]["taskDetails"]
@@ -97,7 +97,7 @@ def test_every_error_is_a_google_error(vertex_aiplatform: Emulator, pipeline: Pi
     assert create(emulator, body, "twice").status == 200
     assert_google_error(create(emulator, body, "twice"), "ALREADY_EXISTS")
     assert_google_error(call(emulator, "GET", job_path("nope"), None, {}), "NOT_FOUND")
-    wait_done(aiplatform.PipelineJob.get("twice"))
+    wait_done(sdk().PipelineJob.get("twice"))
     finished = call(emulator, "POST", job_path("twice") + ":cancel", b"{}")
     assert_google_error(finished, "FAILED_PRECONDITION")
     bad_list = call(emulator, "GET", f"{JOBS_PATH}?pageSize=x", None, {})

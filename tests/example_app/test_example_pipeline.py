@@ -16,7 +16,7 @@ def test_local_pipeline_returns_each_jobs_accuracy(
     pytest.importorskip("sklearn")
     monkeypatch.chdir(REPO)  # the components run `python -m example_app.<app>`
     # as the basic sweeper gives them for `... data.source=digits ... optim.lr=0.05,0.0001`
-    fixed = ["data.source=digits", "train.epochs=2", "model.conv_channels=8"]
+    fixed = ["data.source=digits", "train.epochs=1", "model.conv_channels=8"]
     rets = launch(
         ["hydra/launcher=mnist_pipeline", "hydra.launcher.mode=local"],
         [[*fixed, "optim.lr=0.05"], [*fixed, "optim.lr=0.0001"]],

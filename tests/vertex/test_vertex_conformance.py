@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.cloud.aiplatform_v1.types import PipelineJob, PipelineState
 from local_servers import Reply, serve
 
 from hydra_vertex_pipelines.executors.vertex.client import VertexClient, pipeline_service
 from hydra_vertex_pipelines.executors.vertex.results import failure_message, return_value_text
 from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
+from hydra_vertex_pipelines.vertex_api import PipelineJob, PipelineState
 
 FIXTURES = sorted((Path(__file__).parent / "vertex_jobs").glob("*.json"))
 CONSOLE = "https://console.cloud.google.com/vertex-ai/pipelines/runs/x"

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import requests
-from google.cloud.aiplatform_v1.types import PipelineState
 from hydra.core.utils import JobStatus
 from vertex_checks import StartEmulator, emulator_jobs, emulator_tasks, wait_until
 from vertex_launch import APP_DIR, launch, plan_sweep
@@ -29,6 +28,7 @@ from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
 from hydra_vertex_pipelines.executors.vertex.storage import OutputCopier
 from hydra_vertex_pipelines.executors.vertex.submit import Submission
 from hydra_vertex_pipelines.executors.vertex.tracking import is_finished, wait_for_jobs
+from hydra_vertex_pipelines.vertex_api import PipelineState
 
 pytestmark = pytest.mark.usefixtures("in_app_dir")
 

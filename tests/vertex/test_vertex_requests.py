@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from google.cloud.aiplatform_v1.types import PipelineJob
-from google.cloud.aiplatform_v1.types.pipeline_failure_policy import PipelineFailurePolicy
 from hypothesis import given
 from hypothesis import strategies as st
 from vertex_launch import APP_DIR, plan_sweep
@@ -25,6 +23,7 @@ from hydra_vertex_pipelines.executors.vertex.labels import (
 from hydra_vertex_pipelines.executors.vertex.progress import SweepProgress, summary_table
 from hydra_vertex_pipelines.executors.vertex.request import RequestBuilder, job_id, sweep_id
 from hydra_vertex_pipelines.executors.vertex.retry import RetryPolicy
+from hydra_vertex_pipelines.vertex_api import PipelineFailurePolicy, PipelineJob
 
 VERTEX_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 
