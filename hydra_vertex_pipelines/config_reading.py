@@ -18,7 +18,12 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.config import (
 )
 
 from .errors import config_problems
-from .setting_checks import LAUNCHER_KEY, launcher_setting_problems, structured_template
+from .setting_checks import (
+    LAUNCHER_KEY,
+    launcher_setting_problems,
+    launcher_shape_problems,
+    structured_template,
+)
 
 # the fields of AppConf (and so of ComponentConf) read as written, with their empty values
 _AS_WRITTEN: dict[str, Any] = {"args": [], "env": {}}
@@ -73,10 +78,23 @@ def _built(cls: type[_Conf], settings: dict[str, Any]) -> _Conf:
     return conf
 
 
-def read_launcher_conf(node: DictConfig) -> VertexPipelineLauncherConf:
-    """hydra.launcher (a node of the whole config) as its dataclass."""
+def _built_launcher(values: dict[str, Any]) -> VertexPipelineLauncherConf:
+    """The launcher's dataclass of its checked settings `values` (left as they are)."""
+    app = _built(AppConf, values["app"])
+    components = {
+        name: _built(ComponentConf, settings) for name, settings in values["components"].items()
+    }
+    rest = {key: value for key, value in values.items() if key not in ("app", "components")}
+    conf = _built(VertexPipelineLauncherConf, rest)
+    conf.app, conf.components = app, components
+    return conf
+
+
+def _read_checked(node: DictConfig) -> dict[str, Any]:
+    """The launcher's settings as plain values (_read), or the LauncherConfigError of a value
+    that does not resolve."""
     try:
-        values = _read(node)
+        return _read(node)
     except OmegaConfBaseException as e:
         full_key = str(getattr(e, "full_key", "") or "")
         key = full_key if full_key.startswith(LAUNCHER_KEY) else f"{LAUNCHER_KEY}.{full_key}"
@@ -84,13 +102,21 @@ def read_launcher_conf(node: DictConfig) -> VertexPipelineLauncherConf:
         key = key.rstrip(".")
         fix = f"(or set it on the command line, {key}=...)"
         raise config_problems([f"{key}: {message} {fix}"]) from e
+
+
+def read_launcher_conf(node: DictConfig) -> VertexPipelineLauncherConf:
+    """hydra.launcher (a node of the whole config) as its dataclass."""
+    values = _read_checked(node)
+    # Built at once where the checks that need no merge pass: building merges every level's values
+    # into its dataclass, which takes them only if each check's merge would (a few merges instead
+    # of one for each check and each build). Where it fails, the checks say why, or else the build
+    # fails again as it failed.
+    if not launcher_shape_problems(values):
+        try:
+            return _built_launcher(values)
+        except Exception:  # the checks below word it, or the build raises it again
+            pass
     found = launcher_setting_problems(values)
     if found:
         raise config_problems(found)
-    app = _built(AppConf, values.pop("app"))
-    components = {
-        name: _built(ComponentConf, settings) for name, settings in values.pop("components").items()
-    }
-    conf = _built(VertexPipelineLauncherConf, values)
-    conf.app, conf.components = app, components
-    return conf
+    return _built_launcher(values)

@@ -8,7 +8,7 @@ itself an override."""
 import dataclasses
 import difflib
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -100,6 +100,15 @@ def _fits(cls: type, values: Mapping[str, Any]) -> bool:
     return True
 
 
+def _taken(cls: type, values: Mapping[str, Any]) -> bool:
+    """Any values, as if OmegaConf took them: for the checks that need no merge."""
+    return True
+
+
+# whether OmegaConf takes values for those fields of a dataclass: _fits, or _taken
+_Fits = Callable[[type, Mapping[str, Any]], bool]
+
+
 def _unknown(cls: type, key: str, name: str) -> str:
     names = [f.name for f in dataclasses.fields(cls) if not f.name.startswith("_")]
     setting = f"{key}.{name}"
@@ -116,8 +125,11 @@ def _unknown(cls: type, key: str, name: str) -> str:
     )
 
 
-def _setting_problems(cls: type, key: str, raw: Mapping[str, Any]) -> Iterator[str]:
-    """The problems of the settings `raw` of the dataclass `cls`, written at `key`."""
+def _setting_problems(
+    cls: type, key: str, raw: Mapping[str, Any], fits: _Fits = _fits
+) -> Iterator[str]:
+    """The problems of the settings `raw` of the dataclass `cls`, written at `key`; whether
+    OmegaConf takes a value is asked of `fits`."""
     hints = get_type_hints(cls)
     scalars: dict[str, Any] = {}
     for name, value in raw.items():
@@ -127,29 +139,30 @@ def _setting_problems(cls: type, key: str, raw: Mapping[str, Any]) -> Iterator[s
             yield _unknown(cls, key, name)
         elif isinstance(kind, type) and dataclasses.is_dataclass(kind):
             if isinstance(value, Mapping):
-                yield from _setting_problems(kind, setting, value)
+                yield from _setting_problems(kind, setting, value, fits)
             else:
                 yield (
                     f"{setting}={override_value(value)} is not a mapping of settings: write e.g. "
                     f"{setting}={{}} and set its keys, {setting}.<key>=<value>."
                 )
         elif get_args(kind)[-1:] == (ComponentConf,):
-            yield from component_map_problems(value)
+            yield from component_map_problems(value, fits)
         else:
             scalars[name] = value
-    if _fits(cls, scalars) and all(_plain(hints[n], v) for n, v in scalars.items()):
+    if fits(cls, scalars) and all(_plain(hints[n], v) for n, v in scalars.items()):
         return  # all at once: one merge instead of one per setting
     defaults = cls()
     for name, value in scalars.items():
-        if not (_plain(hints[name], value) and _fits(cls, {name: value})):
+        if not (_plain(hints[name], value) and fits(cls, {name: value})):
             yield (
                 f"{key}.{name}={override_value(value)} is not {_expected(hints[name])}: set e.g. "
                 f"{key}.{name}={_example(hints[name], value, getattr(defaults, name))}."
             )
 
 
-def component_map_problems(components: Any) -> Iterator[str]:
-    """The problems of hydra.launcher.components: each entry must be a ComponentConf."""
+def component_map_problems(components: Any, fits: _Fits = _fits) -> Iterator[str]:
+    """The problems of hydra.launcher.components: each entry must be a ComponentConf (whether
+    OmegaConf takes a value is asked of `fits`)."""
     if not isinstance(components, Mapping):
         yield (
             f"{COMPONENTS_KEY}={override_value(components)} is not a mapping of components: "
@@ -160,7 +173,7 @@ def component_map_problems(components: Any) -> Iterator[str]:
     for name, raw in components.items():
         key = f"{COMPONENTS_KEY}.{name}"
         if isinstance(raw, Mapping):
-            yield from _setting_problems(ComponentConf, key, raw)
+            yield from _setting_problems(ComponentConf, key, raw, fits)
         else:
             yield (
                 f"{key}={override_value(raw)} is not a component: remove it (~{key}) or write "
@@ -171,3 +184,12 @@ def component_map_problems(components: Any) -> Iterator[str]:
 def launcher_setting_problems(raw: Mapping[str, Any]) -> list[str]:
     """Why hydra.launcher written as `raw` is not a VertexPipelineLauncherConf; empty if it is."""
     return list(_setting_problems(VertexPipelineLauncherConf, LAUNCHER_KEY, raw))
+
+
+def launcher_shape_problems(raw: Mapping[str, Any]) -> list[str]:
+    """The problems of hydra.launcher written as `raw` that need no OmegaConf merge (unknown keys,
+    a mapping written as something else, a list or mapping of other than plain values), as
+    launcher_setting_problems words them. Where there are none, launcher_setting_problems finds
+    none either if OmegaConf takes each level's values at once (merges and builds them); the
+    problems of one it refuses are launcher_setting_problems'."""
+    return list(_setting_problems(VertexPipelineLauncherConf, LAUNCHER_KEY, raw, _taken))
