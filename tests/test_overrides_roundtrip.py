@@ -239,7 +239,7 @@ element = (
 
 @given(values=st.lists(element, min_size=len(KEYS), max_size=len(KEYS)))
 @settings(
-    max_examples=int(os.environ.get("ROUNDTRIP_EXAMPLES", "200")),
+    max_examples=int(os.environ.get("ROUNDTRIP_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

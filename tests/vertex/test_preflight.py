@@ -55,9 +55,12 @@ def logged() -> Iterator[list[str]]:
     handler = logging.Handler(logging.INFO)
     handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
     package_log = logging.getLogger("hydra_vertex_pipelines")
+    level = package_log.level
+    package_log.setLevel(logging.INFO)  # whether or not a launch configured logging before
     package_log.addHandler(handler)
     yield messages
     package_log.removeHandler(handler)
+    package_log.setLevel(level)
 
 
 def fast(emulator: Emulator, image: str = IMAGE, *more: str) -> list[str]:
@@ -234,9 +237,10 @@ def test_checks_started_ahead_are_taken_once_and_only_for_their_config(
     assert len([m for m in logged if m.startswith("Preflight passed")]) == 1
     start_preflight(conf, tmp_path, started_ns=10)
     missing = dataclasses.replace(conf, pipeline_root="gs://no-such-bucket/root")
+    # the findings for `conf` (whose bucket exists) are not taken: the launch checks its own
+    # config (the check started ahead may still be running: its requests are not counted here)
     with pytest.raises(PreflightFailed, match="gs://no-such-bucket does not exist"):
         preflight(missing, tmp_path, started_ns=10)
-    assert emulator.stats()["requests"]["list"] == 3
 
 
 @pytest.mark.parametrize("grant", [True, False])
