@@ -46,29 +46,29 @@ def three_jobs(vertex_aiplatform: Emulator, pipeline: Pipeline) -> "list[aiplatf
     return jobs
 
 
-@pytest.mark.parametrize(
-    ("filter_text", "expected"),
-    [
-        ('labels.sweep="a"', ["a1", "a2"]),
-        ("labels.sweep=b", ["b1"]),
-        ('labels.sweep="a" AND state="PIPELINE_STATE_SUCCEEDED"', ["a1"]),
-        ("labels.sweep=a OR labels.team:*", ["a1", "a2", "b1"]),
-        # AIP-160: OR binds tighter than AND
-        ("state=PIPELINE_STATE_FAILED AND labels.sweep=a OR labels.sweep=b", ["a2"]),
-        ("(state=PIPELINE_STATE_FAILED AND labels.sweep=a) OR labels.sweep=b", ["a2", "b1"]),
-        ("NOT labels.sweep=a", ["b1"]),
-        ('labels.sweep!="a"', ["b1"]),
-        ('display_name="display-a*"', ["a1", "a2"]),
-        ('pipeline_name="emulated" pipeline_job_user_id="b1"', ["b1"]),
-        ('create_time>"2000-01-01T00:00:00Z" AND end_time:*', ["a1", "a2", "b1"]),
-        ('createTime<"2000-01-01T00:00:00Z"', []),
-    ],
-)
-def test_filters(
-    three_jobs: "list[aiplatform.PipelineJob]", filter_text: str, expected: list[str]
-) -> None:
-    listed = sdk().PipelineJob.list(filter=filter_text)
-    assert sorted(job.name for job in listed) == expected
+# filter -> the jobs of three_jobs it lists
+FILTERS: list[tuple[str, list[str]]] = [
+    ('labels.sweep="a"', ["a1", "a2"]),
+    ("labels.sweep=b", ["b1"]),
+    ('labels.sweep="a" AND state="PIPELINE_STATE_SUCCEEDED"', ["a1"]),
+    ("labels.sweep=a OR labels.team:*", ["a1", "a2", "b1"]),
+    # AIP-160: OR binds tighter than AND
+    ("state=PIPELINE_STATE_FAILED AND labels.sweep=a OR labels.sweep=b", ["a2"]),
+    ("(state=PIPELINE_STATE_FAILED AND labels.sweep=a) OR labels.sweep=b", ["a2", "b1"]),
+    ("NOT labels.sweep=a", ["b1"]),
+    ('labels.sweep!="a"', ["b1"]),
+    ('display_name="display-a*"', ["a1", "a2"]),
+    ('pipeline_name="emulated" pipeline_job_user_id="b1"', ["b1"]),
+    ('create_time>"2000-01-01T00:00:00Z" AND end_time:*', ["a1", "a2", "b1"]),
+    ('createTime<"2000-01-01T00:00:00Z"', []),
+]
+
+
+def test_filters(three_jobs: "list[aiplatform.PipelineJob]") -> None:
+    listed = {
+        text: sorted(job.name for job in sdk().PipelineJob.list(filter=text)) for text, _ in FILTERS
+    }
+    assert listed == dict(FILTERS)
 
 
 def test_order_by(three_jobs: "list[aiplatform.PipelineJob]") -> None:
