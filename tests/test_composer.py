@@ -16,6 +16,7 @@ the hydra node.
 
 import enum
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ import pytest
 from app_runner import APPS_DIR
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -205,6 +208,9 @@ def test_every_job_is_composed_as_hydra_composes_it(
         full = outcome(context.config_loader, config, job)
         fast = outcome(composer, config, job)
         assert_same(fast, full, job)
+        # the batch check's shortcut never passes a job that Hydra refuses
+        if composer.composes(config, job):
+            assert isinstance(full, DictConfig), (job, full)
         if isinstance(fast, DictConfig):
             # the job's .hydra/ files, each entry written once per distinct value
             composed = composer.compose(config, job)
@@ -287,3 +293,59 @@ def test_a_cwd_change_between_jobs_is_seen(
         assert_same(fast, context.config_loader.load_sweep_config(config, ["x=2"]), ["x=2"])
     finally:
         os.chdir(cwd)
+
+
+class Batch(Sweeper):
+    """A sweeper reduced to Hydra's check that each job of a batch composes."""
+
+    def __init__(self, context: HydraContext, config: DictConfig) -> None:
+        self.hydra_context, self.config = context, config
+
+    def setup(self, *, hydra_context: HydraContext, task_function: Any, config: DictConfig) -> None:
+        raise NotImplementedError
+
+    def sweep(self, arguments: list[str]) -> Any:
+        raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ("nested.nope=1", "Could not override 'nested.nope'"),
+        ("train.epochs=many", "Error merging override train.epochs=many"),  # typed: an int
+        ("+x=2", "Could not append to config. An item is already at 'x'"),
+        ("train.patience=null", None),  # optional: composes
+        ("db=missing", "db/missing"),
+    ],
+)
+def test_the_sweepers_batch_check_composes_only_what_it_cannot_tell(
+    master: tuple[DictConfig, HydraContext],
+    monkeypatch: pytest.MonkeyPatch,
+    bad: str,
+    error: str | None,
+) -> None:
+    """Jobs of value overrides that their group overrides' composition takes are not composed:
+    the batch check (Sweeper.validate_batch_is_legal) needs no config; the others are, and fail
+    with Hydra's error."""
+    config, context = master
+    composer = SweepComposer(context.config_loader)
+    composed: list[list[str]] = []
+    compose = composer.compose
+
+    def counting(master: DictConfig, job: list[str]) -> Any:
+        composed.append(list(job))
+        return compose(master, job)
+
+    monkeypatch.setattr(composer, "compose", counting)
+    jobs = [[f"x={x}", "+tag=a b", f"train.lr={x / 10}", "db=postgres"] for x in range(50)]
+    batch = [*jobs, ["seed=7", "nested.a=${x}"], [bad]]
+    checking = Batch(HydraContext(config_loader=composer, callbacks=context.callbacks), config)
+    if error is None:
+        checking.validate_batch_is_legal(batch)
+        assert composed == []
+    else:
+        with pytest.raises(ConfigCompositionException, match=re.escape(error)):
+            checking.validate_batch_is_legal(batch)
+        assert composed == [[bad]]
+    # what Hydra composed: the bases of the group overrides, once each
+    assert sorted(composer._views) == [(), ("db=postgres",)]
