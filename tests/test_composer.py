@@ -26,6 +26,8 @@ import pytest
 from app_runner import APPS_DIR
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.errors import ConfigCompositionException
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext
@@ -38,6 +40,7 @@ from hydra_plugins.hydra_vertex_pipeline_launcher.vertex_pipeline_launcher impor
     VertexPipelineLauncher,
 )
 from hydra_vertex_pipelines.job_files import YamlWriter
+from hydra_vertex_pipelines.planning.applying import parse_override
 from hydra_vertex_pipelines.planning.composer import (
     HYDRA_JOB_ENTRIES,
     SweepComposer,
@@ -47,6 +50,7 @@ from hydra_vertex_pipelines.planning.job_plan import split_configs
 from hydra_vertex_pipelines.planning.snapshot import same_config
 
 APP = APPS_DIR / "compose_app" / "app.py"
+PARSER = OverridesParser.create()
 
 
 class Color(enum.Enum):
@@ -349,3 +353,32 @@ def test_the_sweepers_batch_check_composes_only_what_it_cannot_tell(
         assert composed == [[bad]]
     # what Hydra composed: the bases of the group overrides, once each
     assert sorted(composer._views) == [(), ("db=postgres",)]
+
+
+override_key = st.one_of(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,3}(\.[A-Za-z_][A-Za-z0-9_]{0,3}){0,2}", fullmatch=True),
+    st.sampled_from(["null", "true", "nan", "inf", "_", "a-b", "é", "a..b", "1a", "a/b"]),
+)
+override_value = st.one_of(
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(str),
+    st.from_regex(r"[+-]?[0-9_]{1,4}(\.[0-9]{0,3})?([eE][+-]?[0-9])?", fullmatch=True),
+    st.sampled_from(["-0", "-0.0", "01", ".5", "5.", "1e3", "inf", "nan", "0x1", "٣"]),
+)
+
+
+@given(key=override_key, value=override_value)
+@settings(max_examples=300, deadline=None)
+def test_key_number_overrides_are_read_as_hydra_reads_them(key: str, value: str) -> None:
+    text = f"{key}={value}"
+    try:
+        expected: Override | type[Exception] = PARSER.parse_override(text)
+    except Exception as e:
+        expected = type(e)
+    try:
+        got: Override | type[Exception] = parse_override(PARSER, text)
+    except Exception as e:
+        got = type(e)
+    assert repr(got) == repr(expected)  # nan as nan
+    if isinstance(got, Override):
+        assert type(got.value()) is type(expected.value())  # type: ignore[union-attr]

@@ -45,7 +45,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from .applying import fits, independent, resolved_on_apply
+from .applying import fits, independent, parse_override, resolved_on_apply
 from .snapshot import ConfigSnapshot
 
 # the entries of the hydra node that are each job's own (the overrides, the job's name, num, id
@@ -171,7 +171,7 @@ class SweepComposer(ConfigLoader):
 
     def _parsed(self, text: str) -> Override:
         if text not in self._overrides:
-            self._overrides[text] = self._parser.parse_override(text)
+            self._overrides[text] = parse_override(self._parser, text)
         return self._overrides[text]
 
     def _view(self, master: DictConfig, groups: tuple[str, ...]) -> DictConfig:
