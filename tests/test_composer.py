@@ -318,6 +318,7 @@ class Batch(Sweeper):
         ("nested.nope=1", "Could not override 'nested.nope'"),
         ("train.epochs=many", "Error merging override train.epochs=many"),  # typed: an int
         ("+x=2", "Could not append to config. An item is already at 'x'"),
+        ("+train.limits.gpu=abc", "Error merging override +train.limits.gpu=abc"),  # dict[str, int]
         ("train.patience=null", None),  # optional: composes
         ("db=missing", "db/missing"),
     ],

@@ -3,7 +3,7 @@ config (ConfigLoaderImpl._apply_overrides_to_config): what it resolves on the wa
 is sure to take an override, known from the config alone.
 
 `fits` answers for the common ones, `key=value` and `+key=value` of a scalar: the key exists (or,
-for `+`, is free in a plain dict), the path to it holds no interpolation, nothing on it is
+for `+`, is free in a dict of any values), the path to it holds no interpolation, nothing on it is
 read-only, and the node at the key takes the value (OmegaConf's own validation and conversion, run
 on a copy of the node). For overrides at keys that are neither the same nor inside one another
 (`independent`), each is taken alone as it is among the others. `parse_override` reads the
@@ -14,6 +14,7 @@ import copy
 import itertools
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
@@ -71,8 +72,9 @@ def fits(cfg: DictConfig, override: Override) -> bool:
         return False
     leaf = parent._get_node(last, validate_access=False, validate_key=False)
     if override.is_add():
-        if leaf is None:  # added to a plain dict (Hydra lifts struct for it)
-            return parent._metadata.object_type in (None, dict)
+        if leaf is None:  # added to a dict of any values (Hydra lifts struct for it)
+            meta = parent._metadata
+            return meta.object_type in (None, dict) and meta.element_type is Any
         if leaf._is_interpolation() or not leaf._is_none():
             return False  # Hydra: "Could not append to config"
     if not isinstance(leaf, ValueNode):
