@@ -1,7 +1,13 @@
-"""What runs on this machine, read from /proc (Linux)."""
+"""What runs on this machine, read from /proc (Linux), and what a process that should have ended
+was doing."""
 
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Iterable
+
+import pytest
 
 
 def alive(pid: int) -> bool:
@@ -20,3 +26,21 @@ def still_alive(pids: Iterable[int], within_s: float = 3.0) -> list[int]:
     while (alive_pids := [pid for pid in pids if alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.01)
     return alive_pids
+
+
+def faulthandler_env() -> dict[str, str]:
+    """This process's environment for a Python process whose stacks `output_or_stacks` may ask
+    for: with faulthandler on, a SIGABRT prints every thread's stack before the process ends."""
+    return {**os.environ, "PYTHONFAULTHANDLER": "1"}
+
+
+def output_or_stacks(proc: "subprocess.Popen[str]", timeout_s: float) -> str:
+    """The output of `proc` (started with faulthandler_env(), stderr into stdout) once it exits;
+    if it has not within timeout_s, the test fails with where each of its threads was."""
+    try:
+        output, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        output, _ = proc.communicate(timeout=30)
+        pytest.fail(f"still running after {timeout_s:g} s; its output and threads:\n{output}")
+    return output

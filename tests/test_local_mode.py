@@ -11,7 +11,7 @@ import pytest
 from hydra.core.utils import JobStatus
 from local_launch import APP_DIR, launch, processes_mentioning
 from omegaconf import DictConfig
-from processes import still_alive
+from processes import faulthandler_env, output_or_stacks, still_alive
 
 from hydra_vertex_pipelines.errors import LauncherConfigError
 
@@ -161,6 +161,7 @@ def test_an_interrupt_stops_every_child_and_exits_nonzero(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=faulthandler_env(),
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -169,7 +170,7 @@ def test_an_interrupt_stops_every_child_and_exits_nonzero(
     else:
         pytest.fail("the component never became ready")
     proc.send_signal(sig)
-    output, _ = proc.communicate(timeout=60)
+    output = output_or_stacks(proc, 60)
     assert proc.returncode == 128 + sig
     assert f"Interrupted ({sig.name}): the sweep's components were stopped" in output
     assert "Traceback" not in output

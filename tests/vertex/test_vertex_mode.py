@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from hydra.core.utils import JobStatus
+from processes import faulthandler_env, output_or_stacks
 from vertex_checks import StartEmulator, emulator_jobs, emulator_tasks, wait_until
 from vertex_launch import APP_DIR, launch, plan_sweep
 
@@ -284,6 +285,7 @@ def test_an_interrupt_while_waiting_cancels_the_sweep(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=faulthandler_env(),
     )
     assert proc.stdout is not None
 
@@ -297,7 +299,7 @@ def test_an_interrupt_while_waiting_cancels_the_sweep(
     sweep = manifest_sweep_id(tmp_path)  # written before the wait
     wait_until(running, "two jobs of the sweep running")
     proc.send_signal(sig)
-    output, _ = proc.communicate(timeout=60)
+    output = output_or_stacks(proc, 60)
     assert proc.returncode == 128 + sig
     assert f"Interrupted ({sig.name}): cancelling 3 jobs of this sweep" in output
     assert "Traceback" not in output
