@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_runner import RunApp, app_env
@@ -28,7 +29,7 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
-# One OpenMP thread in every process the tests start (torch's training steps, numpy): four test
+# One OpenMP thread in every process the tests start (torch's training steps, numpy): three test
 # processes already share the cores, and an OpenMP thread that waits for a busy core spins, which
 # tripled the CPU time of a training step under the suite.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -63,11 +64,31 @@ def run_app() -> RunApp:
 TEST_BUCKETS = ("test-bucket", "probe-bucket")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def gcs_emulator() -> Iterator[str]:
-    """The package's in-memory gcp-storage-emulator for the session, with the tests' buckets."""
+    """The package's in-memory gcp-storage-emulator for a test module, with the tests' buckets:
+    it rewrites its whole object list on every upload, so one for the session grew slower with
+    every test that ran before."""
     with storage_emulator(buckets=TEST_BUCKETS) as endpoint:
         yield endpoint
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` (a worker per module), but the emulator's tests (tests/emulator) are one
+    scope: they drive it through Vertex AI's SDK, whose import (2 s of CPU) one worker then pays,
+    not every worker."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class EmulatorTestsTogether(LoadScopeScheduling):  # type: ignore[misc]  # xdist: untyped
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/emulator/"):
+                return "tests/emulator"
+            return str(super()._split_scope(nodeid))
+
+    return EmulatorTestsTogether(config, log)
 
 
 # Hydra's version base as a fresh process has it (conftest loads before any app is imported)

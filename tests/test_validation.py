@@ -3,8 +3,10 @@ and the fix the message suggests is a command that works.
 
 Every case runs a real Hydra multirun of the two-step app (tests/apps/sweep_app, compile mode) with
 the bad setting on the command line; a few also run end to end as `python main.py -m ...`. Then
-the case's fixed command is taken through every check of a launch (compose, launcher config,
-plan, compile) up to what the mode's executor would do.
+the fixed commands are taken through every check of a launch (compose, launcher config, plan,
+compile) up to what the mode's executor would do: the fixes of cases that set different keys in
+the same launcher and mode together, one command (each case's problem, were its fix not to
+mend it, would still be found there).
 """
 
 import subprocess
@@ -937,8 +939,54 @@ def test_bad_config_fails_before_anything_is_written_and_the_fix_works(
         assert added and all(override in message for override in added), message
     assert calls == []
     assert_nothing_written(sweep_dir)
-    # the fixed command gets past that error, and past every other check before execution
-    assert launch_error(case.launcher, case.fixed, tmp_path / "fixed") == ""
+
+
+def override_key(override: str) -> str:
+    return override.lstrip("+~").split("=", 1)[0]
+
+
+def mode_of(case: Case) -> str | None:
+    modes = [o.split("=", 1)[1] for o in case.fixed if override_key(o) == f"{L}.mode"]
+    return modes[-1] if modes else None
+
+
+def overlap(fixed: Sequence[str], other: Sequence[str]) -> bool:
+    """Whether two fixes set a key differently, or one a key inside the other's."""
+    for a in fixed:
+        for b in other:
+            ka, kb = override_key(a), override_key(b)
+            if a != b and (ka == kb or ka.startswith(f"{kb}.") or kb.startswith(f"{ka}.")):
+                return True
+    return False
+
+
+def fix_batches(cases: Sequence[Case]) -> list[list[Case]]:
+    """The cases in batches whose fixes apply together: the same launcher and mode, and no key
+    that two of them set differently."""
+    batches: list[list[Case]] = []
+    for case in cases:
+        for batch in batches:
+            same = (batch[0].launcher, mode_of(batch[0])) == (case.launcher, mode_of(case))
+            if same and not any(overlap(case.fixed, other.fixed) for other in batch):
+                batch.append(case)
+                break
+        else:
+            batches.append([case])
+    return batches
+
+
+FIX_BATCHES = fix_batches(CASES)
+
+
+@pytest.mark.parametrize(
+    "batch", FIX_BATCHES, ids=[f"{b[0].id}-and-{len(b) - 1}-more" for b in FIX_BATCHES]
+)
+def test_the_fixed_commands_get_past_every_check_before_execution(
+    batch: list[Case], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    fixed = list(dict.fromkeys(o for case in batch for o in case.fixed))
+    assert launch_error(batch[0].launcher, fixed, tmp_path) == "", [c.id for c in batch]
 
 
 def test_components_made_on_the_command_line_are_checked_as_in_a_yaml(tmp_path: Path) -> None:
