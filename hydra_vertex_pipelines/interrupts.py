@@ -2,7 +2,9 @@
 `docker stop`, Kubernetes) and SIGHUP (a closed terminal or SSH session) are handled alike.
 
 The first one raises `Interrupted` (a KeyboardInterrupt) in the main thread, as Ctrl-C does, and
-sets `stop`, which threads working for the sweep watch (no further create, no further retry).
+sets `stop`, which threads working for the sweep watch (no further create, no further retry), as
+does the wait for a sweep's jobs on Vertex AI (it ends at its next poll should the exception be
+lost on its way, e.g. raised inside a finalizer).
 Later ones are reported and ignored, so that the clean-up they would cut short (cancelling what
 was submitted, stopping local processes) finishes. The handlers are installed only while the
 guard is entered, and the previous ones restored; a signal that was ignored (`nohup`) stays

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +262,46 @@ def test_an_existing_job_id_is_adopted_only_for_the_same_job(
     assert retried[1].job is None
     assert "exists already and runs something else" in str(retried[1].error)
     assert sorted(emulator.stats()["created"].values()) == [1, 1]
+
+
+def test_a_stopping_sweep_ends_its_wait_at_the_next_poll(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    """The wait's safe point: an interrupt whose exception was lost on its way (only `stop` is
+    set) still ends the wait, before another List, however long the poll interval."""
+    emulator = start_emulator()
+    overrides = [*TWO_STEP, endpoint(emulator.endpoint)]
+    conf, jobs = plan_sweep(APP_DIR, overrides, [["x=1", "behaviour=hang"]], tmp_path)
+    (request,) = map(RequestBuilder(conf, "stopping", LAUNCHER_LABELS), jobs)
+    client = VertexClient(
+        pipeline_service("us-central1", emulator.endpoint, 1),
+        "test-project",
+        "us-central1",
+        RetryPolicy(),
+    )
+    client.create(request.pipeline_job, request.job_id)
+    states = {request.job_id: PipelineState(PipelineState.PIPELINE_STATE_PENDING)}
+    raised: list[BaseException] = []
+
+    def ignore(job_id: str, state: PipelineState) -> None:
+        pass
+
+    def wait() -> None:
+        progress = SweepProgress(io.StringIO())
+        try:
+            wait_for_jobs(client, "stopping", LAUNCHER_LABELS, states, 3600, progress, ignore)
+        except BaseException as e:  # what ends the wait is the assertion
+            raised.append(e)
+
+    waiting = threading.Thread(target=wait, daemon=True)  # a failed test leaves it asleep
+    waiting.start()
+    wait_until(lambda: emulator.stats()["requests"]["list"] >= 1, "the first poll")
+    client.policy.stop.set()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert len(raised) == 1 and isinstance(raised[0], KeyboardInterrupt)
+    assert emulator.stats()["requests"]["list"] == 1
+    client.cancel(client.name_of(request.job_id))
 
 
 @pytest.mark.parametrize(

@@ -45,12 +45,17 @@ def wait_for_jobs(
     finished, calling `on_change(job id, state)` on each change, and once for each job that has
     finished already. The sweep's jobs carry the label keys `keys`. Jobs of the sweep that are
     not in `states` (earlier batches of a batched sweeper, earlier attempts) are ignored; a job
-    of `states` that is not listed is read on its own."""
+    of `states` that is not listed is read on its own.
+
+    An interrupt raises in this thread at once (interrupts.py) and sets the client's `stop`;
+    should its exception have been lost on the way (raised inside a finalizer, or a callback
+    that swallows it), the wait still ends at its next poll, with KeyboardInterrupt."""
     for job in [j for j, state in states.items() if is_finished(state)]:
         on_change(job, states[job])
     next_poll = time.monotonic()
     while not all(is_finished(s) for s in states.values()):
-        time.sleep(max(0.0, next_poll - time.monotonic()))
+        if client.policy.stop.wait(max(0.0, next_poll - time.monotonic())):
+            raise KeyboardInterrupt("the sweep is stopping")
         next_poll = time.monotonic() + poll_interval_s
         listed = {
             job_id_of(j.name): PipelineState(j.state)
