@@ -178,3 +178,37 @@ def test_standalone_apps_chain_through_their_defaults(tmp_path: Path) -> None:
     metrics = json.loads((tmp_path / "train_run" / "metrics.json").read_text())
     assert metrics["source"] == "digits"
     assert (tmp_path / "train_run" / "model.pt").is_file()
+
+
+# run as `python example_app/<app>.py`, as the one-line command's component is in an image where
+# example_app is not installed: its folder is on sys.path, the repository root is not
+AS_A_SCRIPT = """
+import importlib.util, runpy, sys
+root, app = sys.argv[1:3]
+sys.path[:] = [p for p in sys.path if p not in ("", root)]
+sys.path.insert(0, str(__import__("pathlib").Path(app).parent))
+assert importlib.util.find_spec("example_app") is None
+sys.argv = [app, *sys.argv[3:]]
+try:
+    runpy.run_path(app, run_name="__main__")
+finally:
+    assert "torch" not in sys.modules, "composing imported torch"
+"""
+
+
+@pytest.mark.parametrize("app", ["data_prepare.py", "train.py"])
+def test_each_app_runs_as_a_script_where_example_app_is_not_importable(
+    app: str, tmp_path: Path
+) -> None:
+    """Each app is one file: it imports nothing of example_app, nor torch to compose (a sweep is
+    launched where torch need not be installed)."""
+    script = Path(data_prepare.__file__).with_name(app)
+    result = subprocess.run(
+        [sys.executable, "-c", AS_A_SCRIPT, str(script.parents[1]), str(script), "--cfg", "job"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "data:" in result.stdout and "train:" in result.stdout
