@@ -1,5 +1,6 @@
 """mode=local: the compiled pipeline runs here and its results come back to Hydra."""
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from omegaconf import DictConfig
 from processes import faulthandler_env, output_or_stacks, still_alive
 
 from hydra_vertex_pipelines.errors import LauncherConfigError
+from hydra_vertex_pipelines.interrupts import SweepInterrupted
 
 TWO_STEP = ["hydra/launcher=local_two_step"]
 
@@ -128,6 +130,25 @@ def test_inline_main_runs_in_this_process_with_artifact_inputs(tmp_path: Path) -
     rets = launch([*TWO_STEP, "hydra.launcher.local.main=inline"], [["data.n=7"]], tmp_path, task)
     assert rets[0].return_value == (os.getpid(), "7")
     assert rets[0].overrides == ["data.n=7"]
+
+
+def test_an_interrupt_that_the_task_swallows_still_stops_the_sweep(tmp_path: Path) -> None:
+    """An inline task (in this process) that catches KeyboardInterrupt, as a training loop that
+    saves a checkpoint on Ctrl-C does: its job ends, no later job runs, the launcher exits as
+    interrupted."""
+    ran: list[int] = []
+
+    def task(cfg: DictConfig) -> int:
+        ran.append(int(cfg.x))
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, caught by the task itself
+        return int(cfg.x)
+
+    overrides = ["hydra/launcher=main_only", "hydra.launcher.local.main=inline"]
+    with pytest.raises(SweepInterrupted) as interrupted:
+        launch(overrides, [["x=1"], ["x=2"]], tmp_path, task)
+    assert interrupted.value.code == 128 + signal.SIGINT
+    assert ran == [1]
 
 
 def test_parallel_jobs_run_at_once(tmp_path: Path) -> None:

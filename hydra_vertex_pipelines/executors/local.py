@@ -152,14 +152,17 @@ class LocalExecutor:
             raise e.cause from None
         with InterruptGuard() as guard:
             try:
-                return self._execute(jobs)
+                returns = self._execute(jobs, guard)
+                if guard.signum is not None:
+                    raise KeyboardInterrupt  # its exception was lost; the components were stopped
+                return returns
             except KeyboardInterrupt:
                 log.warning(
                     f"Interrupted ({guard.signal_name}): the sweep's components were stopped"
                 )
                 raise guard.exit() from None
 
-    def _execute(self, jobs: Sequence[CompiledJob]) -> list[JobReturn]:
+    def _execute(self, jobs: Sequence[CompiledJob], guard: InterruptGuard) -> list[JobReturn]:
         log.info(
             "Local mode: images and resources are not used; components run with this "
             "machine's interpreter and packages"
@@ -167,6 +170,7 @@ class LocalExecutor:
         # tasks with caching on run once per sweep batch for the same inputs, as on Vertex
         cache = MemoryTaskCache()
         runners = [self._runner(job, cache) for job in jobs]
+        guard.on_interrupt(lambda: cancel_all(runners))
 
         def execute(index: int) -> JobReturn:
             job = jobs[index]
@@ -175,13 +179,23 @@ class LocalExecutor:
             return job_return_of(job, result, self.conf.return_value)
 
         if self.conf.local.max_parallel_jobs == 1:
-            return [execute(i) for i in range(len(jobs))]
+            returns = []
+            for index in range(len(jobs)):
+                if guard.signum is not None:  # an interrupt whose exception was lost
+                    raise KeyboardInterrupt  # no later job starts
+                returns.append(execute(index))
+            return returns
         with ThreadPoolExecutor(max_workers=self.conf.local.max_parallel_jobs) as pool:
             futures = [pool.submit(execute, i) for i in range(len(jobs))]
             try:
                 wait(futures, return_when=FIRST_EXCEPTION)
             except BaseException:
-                for runner in runners:
-                    runner.cancel()
+                cancel_all(runners)
                 raise
             return [f.result() for f in futures]
+
+
+def cancel_all(runners: Sequence[LocalRunner]) -> None:
+    """Stop every component that runs, and every later one."""
+    for runner in runners:
+        runner.cancel()

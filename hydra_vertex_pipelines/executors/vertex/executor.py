@@ -108,6 +108,8 @@ class VertexExecutor:
         with InterruptGuard(stop) as guard:
             try:
                 returns = run.run(batch, previous)
+                if guard.signum is not None:
+                    raise KeyboardInterrupt  # its exception was lost on its way
             except KeyboardInterrupt:
                 handle_interrupt(run, guard.signal_name)
                 raise guard.exit() from None
