@@ -183,10 +183,9 @@ def test_standalone_apps_chain_through_their_defaults(tmp_path: Path) -> None:
 # run as `python example_app/<app>.py`, as the one-line command's component is in an image where
 # example_app is not installed: its folder is on sys.path, the repository root is not
 AS_A_SCRIPT = """
-import importlib.util, runpy, sys
+import importlib.util, os, runpy, sys
 root, app = sys.argv[1:3]
-sys.path[:] = [p for p in sys.path if p not in ("", root)]
-sys.path.insert(0, str(__import__("pathlib").Path(app).parent))
+sys.path[:] = [os.path.dirname(app), *(p for p in sys.path if p not in ("", root))]
 assert importlib.util.find_spec("example_app") is None
 sys.argv = [app, *sys.argv[3:]]
 try:
